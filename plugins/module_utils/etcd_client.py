@@ -1,0 +1,375 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) quorum.etcd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one client for etcd's v3 HTTP/JSON gateway, shared by every quorum.etcd module.
+
+etcd 3.4 and 3.5 both serve the gRPC API as JSON under ``/v3/`` on the client URLs.
+Only the Python standard library and ``ansible.module_utils.urls`` are used, so the
+managed hosts need nothing but python3.
+
+Conventions of the gateway this client hides from the modules:
+
+* keys and values are base64 strings;
+* uint64 numbers (member and cluster IDs, sizes, revisions) are decimal strings;
+  IDs are returned here as lowercase hex strings, as ``etcdctl`` prints them;
+* fields whose value is zero or false are left out of the answer.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import socket
+
+from ansible.module_utils.six.moves.http_client import HTTPException
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.urls import open_url
+
+DEFAULT_ENDPOINTS = ['http://127.0.0.1:2379']
+
+ETCD_REQUIRED_TOGETHER = [
+    ['client_cert', 'client_key'],
+    ['user', 'password'],
+]
+
+# gRPC status code 14: the member cannot serve now (no leader, stopping, ...);
+# another member may, so such answers are treated like an unreachable endpoint.
+_GRPC_UNAVAILABLE = 14
+
+
+def etcd_argument_spec():
+    """Connection options shared by every module (documented in doc_fragments/etcd.py)."""
+    return dict(
+        endpoints=dict(type='list', elements='str', default=list(DEFAULT_ENDPOINTS)),
+        ca_cert=dict(type='path'),
+        client_cert=dict(type='path'),
+        client_key=dict(type='path', no_log=False),
+        validate_certs=dict(type='bool', default=True),
+        timeout=dict(type='float', default=5.0),
+        user=dict(type='str'),
+        password=dict(type='str', no_log=True),
+    )
+
+
+class EtcdError(Exception):
+    """etcd refused a request or could not be asked.
+
+    ``endpoint`` is the endpoint that answered (None when several were tried),
+    ``status`` the HTTP status, ``code`` the gRPC code and ``reason`` etcd's own message.
+    """
+
+    def __init__(self, message, endpoint=None, status=None, code=None, reason=None):
+        super(EtcdError, self).__init__(message)
+        self.endpoint = endpoint
+        self.status = status
+        self.code = code
+        self.reason = reason
+
+
+class EtcdUnreachable(EtcdError):
+    """No answer at all: connection refused, timeout, TLS handshake or DNS failure."""
+
+
+class _Unavailable(EtcdError):
+    """The member answered but cannot serve right now (gRPC UNAVAILABLE): try another."""
+
+
+# ---------------------------------------------------------------------------
+# Conversions between the gateway's JSON and what modules return.
+
+def b64encode(value):
+    """Text or bytes -> base64 text, as the gateway wants keys and values."""
+    if not isinstance(value, bytes):
+        value = value.encode('utf-8')
+    return base64.b64encode(value).decode('ascii')
+
+
+def b64decode(value):
+    """Base64 text from the gateway -> text (bytes that are not UTF-8 are escaped)."""
+    return base64.b64decode(value or '').decode('utf-8', 'backslashreplace')
+
+
+def id_to_hex(value):
+    """A uint64 ID as the gateway sends it (decimal string) -> hex like etcdctl prints."""
+    if value in (None, ''):
+        return None
+    return '%x' % int(value)
+
+
+def id_from_hex(value):
+    """A member ID as users give it (hex, as etcdctl prints it) -> the gateway's decimal string."""
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).strip().lower()
+    if text.startswith('0x'):
+        text = text[2:]
+    try:
+        return str(int(text, 16))
+    except ValueError:
+        raise EtcdError('%r is not a member ID: expected a hex number as etcdctl prints it, '
+                        'for example 8e9e05c52164694d.' % (value,))
+
+
+def prefix_range_end(prefix):
+    """The range_end that makes a range request match every key starting with prefix."""
+    end = bytearray(prefix.encode('utf-8') if not isinstance(prefix, bytes) else prefix)
+    while end:
+        if end[-1] < 0xff:
+            end[-1] += 1
+            return bytes(end)
+        end.pop()
+    return b'\0'  # every key
+
+
+def _int(value, default=0):
+    return default if value in (None, '') else int(value)
+
+
+def _member(raw):
+    return dict(
+        id=id_to_hex(raw.get('ID')),
+        name=raw.get('name', ''),
+        peer_urls=list(raw.get('peerURLs') or []),
+        client_urls=list(raw.get('clientURLs') or []),
+        is_learner=bool(raw.get('isLearner', False)),
+        # A member that was added but never joined has no name yet.
+        started=bool(raw.get('name')),
+    )
+
+
+def _kv(raw):
+    return dict(
+        key=b64decode(raw.get('key')),
+        value=b64decode(raw.get('value')),
+        create_revision=_int(raw.get('create_revision')),
+        mod_revision=_int(raw.get('mod_revision')),
+        version=_int(raw.get('version')),
+    )
+
+
+def normalize_endpoint(endpoint, tls=False):
+    """Strip trailing slashes; 'host:port' gets https when TLS options are set, else http."""
+    endpoint = endpoint.strip().rstrip('/')
+    if '://' not in endpoint:
+        endpoint = ('https://' if tls else 'http://') + endpoint
+    return endpoint
+
+
+class EtcdClient(object):
+    """Talks to etcd through the v3 JSON gateway.
+
+    ``params`` is a module's ``params`` or any dict with the keys of
+    ``etcd_argument_spec()``; missing keys take the same defaults.
+    """
+
+    def __init__(self, params):
+        self.ca_cert = params.get('ca_cert')
+        self.client_cert = params.get('client_cert')
+        self.client_key = params.get('client_key')
+        self.validate_certs = params.get('validate_certs', True)
+        timeout = params.get('timeout')
+        self.timeout = 5.0 if timeout is None else float(timeout)
+        self.user = params.get('user')
+        self.password = params.get('password')
+        tls = bool(self.ca_cert or self.client_cert)
+        self.endpoints = [normalize_endpoint(e, tls) for e in (params.get('endpoints') or DEFAULT_ENDPOINTS)]
+        # None: not authenticated yet; '': authentication is not enabled on the cluster.
+        self._token = None
+
+    # -- transport ----------------------------------------------------------
+
+    def _open(self, method, endpoint, path, body=None, token=None):
+        """One HTTP request; returns (status, decoded JSON or raw text)."""
+        headers = {'Accept': 'application/json'}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers['Content-Type'] = 'application/json'
+        if token:
+            headers['Authorization'] = token
+        try:
+            response = open_url(endpoint + path, data=data, headers=headers, method=method,
+                                timeout=self.timeout, validate_certs=self.validate_certs,
+                                ca_path=self.ca_cert, client_cert=self.client_cert,
+                                client_key=self.client_key, use_netrc=False,
+                                http_agent='ansible-quorum.etcd')
+            status, raw = response.getcode(), response.read()
+        except HTTPError as e:
+            # etcd answered with an error status: its body says why.
+            status = e.code
+            try:
+                raw = e.read()
+            except Exception:
+                raw = b''
+        except URLError as e:
+            raise EtcdUnreachable('%s%s is unreachable: %s' % (endpoint, path, getattr(e, 'reason', e)),
+                                  endpoint=endpoint)
+        except (socket.timeout, socket.error, HTTPException, ValueError) as e:
+            # ValueError: the endpoint is not a URL at all.
+            raise EtcdUnreachable('%s%s is unreachable: %s' % (endpoint, path, e), endpoint=endpoint)
+        text = raw.decode('utf-8', 'replace') if isinstance(raw, bytes) else (raw or '')
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
+    def _post(self, endpoint, path, body, retry_auth=True):
+        self._authenticate(endpoint)
+        status, answer = self._open('POST', endpoint, '/v3/' + path.lstrip('/'), body, self._token)
+        if status == 200 and isinstance(answer, dict):
+            return answer
+        if isinstance(answer, dict):
+            reason = answer.get('message') or answer.get('error') or json.dumps(answer)
+            code = answer.get('code')
+        else:
+            reason, code = (answer.strip() or 'empty answer')[:300], None
+        if status == 401 and self._token and retry_auth:
+            # The token expired (simple tokens live 5 minutes by default): get a new one once.
+            self._token = None
+            return self._post(endpoint, path, body, retry_auth=False)
+        error = _Unavailable if (code == _GRPC_UNAVAILABLE or status == 503) else EtcdError
+        raise error('%s answered /v3/%s with HTTP %s: %s' % (endpoint, path.lstrip('/'), status, reason),
+                    endpoint=endpoint, status=status, code=code, reason=reason)
+
+    def _authenticate(self, endpoint):
+        if not self.user or self._token is not None:
+            return
+        status, answer = self._open('POST', endpoint, '/v3/auth/authenticate',
+                                    {'name': self.user, 'password': self.password})
+        if status == 200 and isinstance(answer, dict) and answer.get('token'):
+            self._token = answer['token']
+            return
+        reason = answer.get('message', answer.get('error')) if isinstance(answer, dict) else answer
+        if 'authentication is not enabled' in str(reason):
+            # Same as etcdctl: credentials are not needed before auth is enabled.
+            self._token = ''
+            return
+        error = _Unavailable if status == 503 else EtcdError
+        raise error('%s refused to authenticate user %s: HTTP %s: %s' % (endpoint, self.user, status, reason),
+                    endpoint=endpoint, status=status, reason=reason)
+
+    def call(self, path, body=None, endpoint=None):
+        """POST ``body`` to ``<endpoint>/v3/<path>`` and return etcd's decoded JSON answer.
+
+        With ``endpoint``, only that endpoint is asked. Otherwise the endpoints are
+        tried in order until one answers; only unreachable or unavailable members are
+        skipped, a real answer from etcd (even an error) is final.
+        """
+        candidates = [normalize_endpoint(endpoint)] if endpoint else self.endpoints
+        failures = []
+        for candidate in candidates:
+            try:
+                return self._post(candidate, path, {} if body is None else body)
+            except (EtcdUnreachable, _Unavailable) as e:
+                failures.append(e)
+        if len(failures) == 1:
+            raise failures[0]
+        raise EtcdUnreachable('No etcd endpoint could serve /v3/%s: %s'
+                              % (path.lstrip('/'), '; '.join(str(f) for f in failures)))
+
+    def _get(self, endpoint, path):
+        status, answer = self._open('GET', normalize_endpoint(endpoint), path)
+        if not isinstance(answer, dict):
+            raise EtcdError('%s%s answered HTTP %s with something that is not JSON: %s'
+                            % (endpoint, path, status, str(answer).strip()[:300]),
+                            endpoint=endpoint, status=status)
+        return status, answer
+
+    # -- one endpoint -------------------------------------------------------
+
+    def health(self, endpoint):
+        """GET /health of one endpoint: {'health': bool, 'reason': str}."""
+        status, answer = self._get(endpoint, '/health')
+        healthy = str(answer.get('health')).lower() == 'true'
+        reason = answer.get('reason') or ''
+        if not healthy and not reason:
+            reason = 'HTTP %s %s' % (status, json.dumps(answer))  # etcd 3.4 gives no reason
+        return dict(health=healthy, reason=reason)
+
+    def version(self, endpoint):
+        """GET /version of one endpoint: {'etcdserver': '3.5.1', 'etcdcluster': '3.5.0'}."""
+        status, answer = self._get(endpoint, '/version')
+        return dict(etcdserver=answer.get('etcdserver'), etcdcluster=answer.get('etcdcluster'))
+
+    def status(self, endpoint):
+        """maintenance/status of one endpoint (what ``etcdctl endpoint status`` shows)."""
+        answer = self.call('maintenance/status', {}, endpoint=endpoint)
+        header = answer.get('header', {})
+        return dict(
+            endpoint=normalize_endpoint(endpoint),
+            cluster_id=id_to_hex(header.get('cluster_id')),
+            member_id=id_to_hex(header.get('member_id')),
+            leader=id_to_hex(answer.get('leader', 0)),  # '0': this member knows no leader
+            version=answer.get('version'),
+            db_size=_int(answer.get('dbSize')),
+            db_size_in_use=_int(answer.get('dbSizeInUse'), None),  # not reported by old 3.4
+            raft_term=_int(answer.get('raftTerm')),
+            raft_index=_int(answer.get('raftIndex')),
+            raft_applied_index=_int(answer.get('raftAppliedIndex')),
+            is_learner=bool(answer.get('isLearner', False)),
+            errors=list(answer.get('errors') or []),
+        )
+
+    def move_leader(self, target_id, endpoint):
+        """Hand leadership to ``target_id`` (hex). ``endpoint`` must be the current leader's."""
+        self.call('maintenance/transfer-leadership', {'targetID': id_from_hex(target_id)}, endpoint=endpoint)
+
+    # -- the cluster --------------------------------------------------------
+
+    def member_list(self, endpoint=None):
+        """All members: [{'id', 'name', 'peer_urls', 'client_urls', 'is_learner', 'started'}]."""
+        return [_member(m) for m in self.call('cluster/member/list', {}, endpoint).get('members', [])]
+
+    def cluster_id(self, endpoint=None):
+        """The cluster ID (hex) as the answering member reports it."""
+        answer = self.call('cluster/member/list', {}, endpoint)
+        return id_to_hex(answer.get('header', {}).get('cluster_id'))
+
+    def member_add(self, peer_urls, is_learner=False):
+        """Add a member; returns {'member': the new member, 'members': all members}."""
+        answer = self.call('cluster/member/add', {'peerURLs': list(peer_urls), 'isLearner': bool(is_learner)})
+        return dict(member=_member(answer.get('member', {})),
+                    members=[_member(m) for m in answer.get('members', [])])
+
+    def member_remove(self, member_id):
+        """Remove the member with this hex ID; returns the remaining members."""
+        answer = self.call('cluster/member/remove', {'ID': id_from_hex(member_id)})
+        return [_member(m) for m in answer.get('members', [])]
+
+    def member_promote(self, member_id):
+        """Promote the learner with this hex ID to a voting member; returns all members."""
+        answer = self.call('cluster/member/promote', {'ID': id_from_hex(member_id)})
+        return [_member(m) for m in answer.get('members', [])]
+
+    def alarms(self, endpoint=None):
+        """Active alarms: [{'member_id': hex, 'alarm': 'NOSPACE' or 'CORRUPT'}]."""
+        answer = self.call('maintenance/alarm', {'action': 'GET'}, endpoint)
+        return [dict(member_id=id_to_hex(a.get('memberID')), alarm=a.get('alarm', 'NONE'))
+                for a in answer.get('alarms', [])]
+
+    # -- keys ---------------------------------------------------------------
+
+    def put(self, key, value):
+        """Write one key; returns the new revision of the store."""
+        answer = self.call('kv/put', {'key': b64encode(key), 'value': b64encode(value)})
+        return _int(answer.get('header', {}).get('revision'))
+
+    def get(self, key):
+        """The value of one key as text, or None when the key does not exist."""
+        kvs = self.call('kv/range', {'key': b64encode(key)}).get('kvs', [])
+        return _kv(kvs[0])['value'] if kvs else None
+
+    def range(self, prefix):
+        """Every key starting with ``prefix``, sorted by key:
+        [{'key', 'value', 'create_revision', 'mod_revision', 'version'}]."""
+        body = {'key': b64encode(prefix), 'range_end': b64encode(prefix_range_end(prefix))}
+        return [_kv(kv) for kv in self.call('kv/range', body).get('kvs', [])]
+
+    def delete(self, key, prefix=False):
+        """Delete one key (or every key under a prefix); returns how many were deleted."""
+        body = {'key': b64encode(key)}
+        if prefix:
+            body['range_end'] = b64encode(prefix_range_end(key))
+        return _int(self.call('kv/deleterange', body).get('deleted'))

@@ -1,0 +1,6 @@
+# Environment shared by the project's scripts (sourced, not run).
+VENV="$PWD/.venv"
+export PATH="$VENV/bin:$PATH"
+export CONTAINERS_CONF="$PWD/tests/lab/containers.conf"
+export ANSIBLE_COLLECTIONS_PATH="$PWD/.cache/collections"
+export ANSIBLE_CONFIG="$PWD/ansible.cfg"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Build the lab's host image: Debian with systemd as PID 1, python3 for
+# Ansible, and firewalld. Cached by the hash of this recipe: rebuilt only
+# when the recipe changes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CONTAINERS_CONF="$PWD/tests/lab/containers.conf"
+
+suite=bookworm
+base_packages=systemd,systemd-sysv,python3,dbus,iproute2,procps,sudo,ca-certificates
+# firewalld needs logind through polkitd, which debootstrap cannot order: apt does it.
+extra_packages=(netbase nftables firewalld)
+recipe_hash=$(cat "$0" tests/lab/containers.conf | sha256sum | cut -c1-12)
+image="localhost/quorum-etcd-host:$recipe_hash"
+
+if podman image exists "$image"; then
+  echo "image: $image is up to date"
+  podman tag "$image" localhost/quorum-etcd-host:latest
+  exit 0
+fi
+
+# The Debian mirror apt already uses: deb822 sources first, then the classic list.
+debian_mirror() {
+  local uri
+  uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n1 || true)
+  [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}' | grep -v security | head -n1 || true)
+  [ -n "$uri" ] || { echo "image: no Debian mirror found in /etc/apt" >&2; exit 1; }
+  echo "$uri"
+}
+
+rootfs=$(mktemp -d /var/tmp/quorum-etcd-rootfs.XXXXXX)
+echo "image: debootstrap $suite into $rootfs"
+trap 'umount "$rootfs/proc" 2>/dev/null || true; rm -rf "$rootfs"' EXIT
+if ! debootstrap --variant=minbase --include="$base_packages" "$suite" "$rootfs" "$(debian_mirror)" > "$rootfs.log" 2>&1; then
+  tail -n 20 "$rootfs.log" "$rootfs/debootstrap/debootstrap.log" >&2 || true
+  echo "image: debootstrap failed" >&2
+  exit 1
+fi
+rm -f "$rootfs.log"
+cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+mount -t proc proc "$rootfs/proc"
+chroot "$rootfs" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive chroot "$rootfs" apt-get install -y -qq --no-install-recommends "${extra_packages[@]}" >/dev/null
+umount "$rootfs/proc"
+: > "$rootfs/etc/resolv.conf"
+
+# The container's own machine-id is generated at boot; journald keeps logs in memory.
+: > "$rootfs/etc/machine-id"
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+
+tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image" >/dev/null
+podman tag "$image" localhost/quorum-etcd-host:latest
+echo "image: built $image"

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Render a cluster_info result as the table `etcdctl endpoint status -w table` prints."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: status_table
+short_description: Format a cluster_info result as an endpoint status table
+description:
+  - Turns the result of M(quorum.etcd.cluster_info) into the lines of a table with the columns of
+    C(etcdctl endpoint status -w table), followed by one line per problem the module reported.
+positional: _input
+options:
+  _input:
+    description: The registered result of M(quorum.etcd.cluster_info).
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Show the endpoint status table
+  ansible.builtin.debug:
+    msg: "{{ status | quorum.etcd.status_table }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The table's lines, then C(healthy) or the problems found.
+  type: list
+  elements: str
+"""
+
+from ansible.errors import AnsibleFilterError
+
+COLUMNS = ("ENDPOINT", "ID", "VERSION", "DB SIZE", "IS LEADER", "IS LEARNER",
+           "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX", "ERRORS")
+
+
+def _human_bytes(size):
+    """Bytes in SI units, as etcdctl prints them (go-humanize)."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return "%d %s" % (value, unit) if unit == "B" else "%.0f %s" % (value, unit)
+        value /= 1000
+    return str(size)
+
+
+def _row(endpoint):
+    if endpoint.get("error") and endpoint.get("member_id") is None:
+        return [endpoint.get("endpoint", ""), "", "", "", "", "", "", "", "", endpoint["error"]]
+    return [
+        endpoint.get("endpoint", ""),
+        endpoint.get("member_id") or "",
+        endpoint.get("version") or "",
+        _human_bytes(endpoint.get("db_size")),
+        str(bool(endpoint.get("is_leader"))).lower(),
+        str(bool(endpoint.get("is_learner"))).lower(),
+        str(endpoint.get("raft_term", "")),
+        str(endpoint.get("raft_index", "")),
+        str(endpoint.get("raft_applied_index", "")),
+        endpoint.get("error") or "",
+    ]
+
+
+def status_table(info):
+    if not isinstance(info, dict) or "endpoints" not in info:
+        raise AnsibleFilterError("status_table expects the registered result of quorum.etcd.cluster_info")
+    rows = [list(COLUMNS)] + [_row(e) for e in info["endpoints"]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def line(cells, center=False):
+        return "|" + "|".join(" %s " % (c.center(w) if center else c.ljust(w)) for c, w in zip(cells, widths)) + "|"
+
+    lines = [rule, line(rows[0], center=True), rule] + [line(r) for r in rows[1:]] + [rule]
+    problems = info.get("problems") or []
+    lines.append("cluster %s: %s" % (info.get("cluster_id") or "?", "healthy" if info.get("healthy") else "NOT healthy"))
+    lines.extend("- " + p for p in problems)
+    return lines
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"status_table": status_table}

@@ -31,6 +31,8 @@ write_inventory() {
     echo "  vars:"
     echo "    ansible_connection: containers.podman.podman"
     echo "    ansible_python_interpreter: /usr/bin/python3"
+    echo "    # An absolute remote tmp saves the round trip that expands ~ on every task."
+    echo "    ansible_remote_tmp: /var/tmp/.ansible-tmp"
     echo "    etcd_release_base_url: http://$prefix.1:8079"
   } > "$labdir/inventory.yml"
 }

@@ -1,0 +1,295 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: host_info
+short_description: Read what a host looks like to etcd, in one call
+version_added: 0.1.0
+description:
+  - Reports the host's IP addresses (also on hosts without a default route), the state of an etcd
+    data directory and other directories, the etcd user, the installed etcd binary, the ports
+    firewalld opens, and whether the etcd service is running and enabled.
+  - One module call instead of fact gathering, C(find), C(stat) and C(systemctl) tasks: the server
+    role decides from it how each member starts and which of its tasks have anything to do.
+  - Reads only; never changes the host.
+author:
+  - quorum.etcd contributors
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+options:
+  data_dir:
+    description: The etcd data directory to look into.
+    type: path
+    default: /var/lib/etcd
+  interface:
+    description: Also report the IPv4 address of this interface in RV(interface_ipv4); fails when it has none.
+    type: str
+  service:
+    description: Name of the etcd systemd unit whose state is reported.
+    type: str
+    default: etcd
+  user:
+    description: Report whether this user exists, in RV(user).
+    type: str
+    default: etcd
+  paths:
+    description: Further files and directories whose type, owner, group, mode (and SHA-1 for files) are reported in RV(paths).
+    type: list
+    elements: path
+    default: []
+  binary:
+    description: Path of the etcd binary whose version and real path are reported in RV(etcd).
+    type: path
+    default: /usr/local/bin/etcd
+notes:
+  - Needs C(ip) from iproute2 and, for the service states, C(systemctl).
+"""
+
+EXAMPLES = r"""
+- name: Look at the host before bootstrapping
+  quorum.etcd.host_info:
+    data_dir: /var/lib/etcd
+  register: host
+
+- name: Refuse to bootstrap into a used data directory
+  ansible.builtin.assert:
+    that: not host.data_dir.entries
+"""
+
+RETURN = r"""
+ipv4_addresses:
+  description: The host's IPv4 addresses, loopback excluded, in interface order.
+  returned: always
+  type: list
+  elements: str
+  sample: [10.213.0.11]
+ipv6_addresses:
+  description: The host's global IPv6 addresses.
+  returned: always
+  type: list
+  elements: str
+default_ipv4:
+  description: The source address of the IPv4 default route, or null on hosts without one.
+  returned: always
+  type: str
+interface_ipv4:
+  description: The first IPv4 address of O(interface), when given.
+  returned: when O(interface) is set
+  type: str
+data_dir:
+  description: The data directory's state.
+  returned: always
+  type: dict
+  contains:
+    path: {description: The path looked at., type: str}
+    exists: {description: Whether it exists., type: bool}
+    entries: {description: Names of what it holds., type: list, elements: str}
+    initialized: {description: Whether it holds an etcd member (a C(member) directory)., type: bool}
+paths:
+  description:
+    - Type (C(directory), C(file) or C(other)), owner, group and octal mode of O(data_dir) and each of
+      O(paths), with the SHA-1 checksum of files; null for a missing one. Links are followed.
+  returned: always
+  type: dict
+  sample: {/var/lib/etcd: {type: directory, owner: etcd, group: etcd, mode: "0700"}, /etc/etcd/etcd.conf: null}
+user:
+  description: The user O(user), or null when it does not exist.
+  returned: always
+  type: dict
+  sample: {name: etcd, group: etcd, home: /var/lib/etcd, shell: /usr/sbin/nologin}
+etcd:
+  description: The binary O(binary), or null when it is missing.
+  returned: always
+  type: dict
+  sample: {path: /opt/etcd/v3.5.1/etcd, version: 3.5.1}
+firewalld_active:
+  description: Whether firewalld is running.
+  returned: always
+  type: bool
+firewalld_ports:
+  description:
+    - Ports firewalld opens in its default zone both now and permanently, such as C(2379/tcp).
+    - The permanent ports are read from the zone's XML file, the running ones from C(firewall-cmd).
+  returned: always
+  type: list
+  elements: str
+service_active:
+  description: Whether the etcd unit O(service) is running.
+  returned: always
+  type: bool
+service_enabled:
+  description: Whether the etcd unit O(service) starts at boot.
+  returned: always
+  type: bool
+"""
+
+import grp
+import hashlib
+import json
+import os
+import pwd
+import re
+import stat
+
+from xml.etree import ElementTree
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def _ip_json(module, args):
+    rc, out, err = module.run_command(["ip", "-j"] + args, environ_update={"LC_ALL": "C"})
+    if rc != 0:
+        module.fail_json(msg="'ip -j %s' failed: %s" % (" ".join(args), err.strip()))
+    return json.loads(out or "[]")
+
+
+def _addresses(module):
+    ipv4, ipv6, by_interface = [], [], {}
+    for link in _ip_json(module, ["addr", "show"]):
+        for info in link.get("addr_info", []):
+            local = info.get("local")
+            if info.get("family") == "inet" and not local.startswith("127."):
+                ipv4.append(local)
+                by_interface.setdefault(link["ifname"], []).append(local)
+            elif info.get("family") == "inet6" and info.get("scope") == "global":
+                ipv6.append(local)
+    return ipv4, ipv6, by_interface
+
+
+def _default_ipv4(module):
+    for route in _ip_json(module, ["-4", "route", "show", "default"]):
+        source = route.get("prefsrc")
+        if not source and route.get("gateway"):
+            got = _ip_json(module, ["-4", "route", "get", route["gateway"]])
+            source = got[0].get("prefsrc") if got else None
+        if source:
+            return source
+    return None
+
+
+def _unit_is(module, question, unit):
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        return False
+    rc, out, err = module.run_command([systemctl, question, unit], environ_update={"LC_ALL": "C"})
+    return out.strip() in ("active", "enabled")
+
+
+def _firewalld_ports(module):
+    """Ports open both in the running firewall and in its permanent configuration."""
+    firewall_cmd = module.get_bin_path("firewall-cmd")
+    if not firewall_cmd:
+        return []
+    rc, out, err = module.run_command([firewall_cmd, "--list-ports"], environ_update={"LC_ALL": "C"})
+    if rc != 0:
+        module.fail_json(msg="firewall-cmd --list-ports failed: %s" % err.strip())
+    return sorted(set(out.split()) & _permanent_ports())
+
+
+def _permanent_ports():
+    # Reading the zone file saves a second, slow firewall-cmd run.
+    zone = "public"
+    try:
+        with open("/etc/firewalld/firewalld.conf") as conf:
+            for line in conf:
+                if line.startswith("DefaultZone="):
+                    zone = line.split("=", 1)[1].strip()
+    except FileNotFoundError:
+        pass
+    for directory in ("/etc/firewalld/zones", "/usr/lib/firewalld/zones"):
+        try:
+            root = ElementTree.parse(os.path.join(directory, zone + ".xml")).getroot()
+        except (FileNotFoundError, ElementTree.ParseError):
+            continue
+        return {"%s/%s" % (p.get("port"), p.get("protocol")) for p in root.findall("port")}
+    return set()
+
+
+def _path(path):
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    kind = "directory" if stat.S_ISDIR(info.st_mode) else "file" if stat.S_ISREG(info.st_mode) else "other"
+    found = {"type": kind, "owner": _name(pwd.getpwuid, info.st_uid), "group": _name(grp.getgrgid, info.st_gid),
+             "mode": "%04o" % stat.S_IMODE(info.st_mode)}
+    if kind == "file":
+        with open(path, "rb") as handle:
+            found["checksum"] = hashlib.sha1(handle.read()).hexdigest()
+    return found
+
+
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def _user(name):
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return None
+    return {"name": name, "group": _name(grp.getgrgid, entry.pw_gid), "home": entry.pw_dir, "shell": entry.pw_shell}
+
+
+def _etcd(module, binary):
+    if not os.path.exists(binary):
+        return None
+    rc, out, err = module.run_command([binary, "--version"], environ_update={"LC_ALL": "C"})
+    found = re.search(r"etcd Version: (\S+)", out)
+    return {"path": os.path.realpath(binary), "version": found.group(1) if found else None}
+
+
+def _data_dir(path):
+    exists = os.path.isdir(path)
+    entries = sorted(os.listdir(path)) if exists else []
+    return {"path": path, "exists": exists, "entries": entries,
+            "initialized": os.path.isdir(os.path.join(path, "member"))}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            data_dir=dict(type="path", default="/var/lib/etcd"),
+            interface=dict(type="str"),
+            service=dict(type="str", default="etcd"),
+            user=dict(type="str", default="etcd"),
+            paths=dict(type="list", elements="path", default=[]),
+            binary=dict(type="path", default="/usr/local/bin/etcd"),
+        ),
+        supports_check_mode=True,
+    )
+    ipv4, ipv6, by_interface = _addresses(module)
+    result = dict(
+        changed=False,
+        ipv4_addresses=ipv4,
+        ipv6_addresses=ipv6,
+        default_ipv4=_default_ipv4(module),
+        data_dir=_data_dir(module.params["data_dir"]),
+        paths={path: _path(path) for path in [module.params["data_dir"]] + module.params["paths"]},
+        user=_user(module.params["user"]),
+        etcd=_etcd(module, module.params["binary"]),
+        firewalld_active=_unit_is(module, "is-active", "firewalld"),
+        service_active=_unit_is(module, "is-active", module.params["service"]),
+        service_enabled=_unit_is(module, "is-enabled", module.params["service"]),
+    )
+    result["firewalld_ports"] = _firewalld_ports(module) if result["firewalld_active"] else []
+    interface = module.params["interface"]
+    if interface:
+        if not by_interface.get(interface):
+            module.fail_json(msg="interface %s has no IPv4 address; interfaces with one: %s"
+                             % (interface, ", ".join(sorted(by_interface)) or "none"), **result)
+        result["interface_ipv4"] = by_interface[interface][0]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

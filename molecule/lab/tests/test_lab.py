@@ -2,19 +2,11 @@
 each other, the release mirror reachable, and no route off this machine."""
 
 import json
-import os
-import re
 import subprocess
 
-import testinfra
+from lab import address as _address, hosts
 
-INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-HOSTS = testinfra.get_hosts(["lab"], connection="ansible", ansible_inventory=INVENTORY)
-ADDRESS = re.compile(r"inet (\d+\.\d+\.\d+\.\d+)/24")
-
-
-def _address(host):
-    return ADDRESS.search(host.check_output("ip -4 -o addr show eth0")).group(1)
+HOSTS = hosts("lab")
 
 
 def _bridge(host):

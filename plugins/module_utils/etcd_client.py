@@ -21,10 +21,10 @@ __metaclass__ = type
 
 import base64
 import json
-import socket
 
-from ansible.module_utils.six.moves.http_client import HTTPException
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from http.client import HTTPException
+from urllib.error import HTTPError, URLError
+
 from ansible.module_utils.urls import open_url
 
 DEFAULT_ENDPOINTS = ['http://127.0.0.1:2379']
@@ -72,8 +72,9 @@ class EtcdUnreachable(EtcdError):
     """No answer at all: connection refused, timeout, TLS handshake or DNS failure."""
 
 
-class _Unavailable(EtcdError):
-    """The member answered but cannot serve right now (gRPC UNAVAILABLE): try another."""
+class EtcdUnavailable(EtcdError):
+    """The member answered but cannot serve right now (gRPC UNAVAILABLE: no leader,
+    stopping, ...). Another member may: ``call()`` then tries the next endpoint."""
 
 
 # ---------------------------------------------------------------------------
@@ -173,12 +174,15 @@ class EtcdClient(object):
         self.timeout = 5.0 if timeout is None else float(timeout)
         self.user = params.get('user')
         self.password = params.get('password')
-        tls = bool(self.ca_cert or self.client_cert)
-        self.endpoints = [normalize_endpoint(e, tls) for e in (params.get('endpoints') or DEFAULT_ENDPOINTS)]
+        self._tls = bool(self.ca_cert or self.client_cert)
+        self.endpoints = [self._endpoint(e) for e in (params.get('endpoints') or DEFAULT_ENDPOINTS)]
         # None: not authenticated yet; '': authentication is not enabled on the cluster.
         self._token = None
 
     # -- transport ----------------------------------------------------------
+
+    def _endpoint(self, endpoint):
+        return normalize_endpoint(endpoint, self._tls)
 
     def _open(self, method, endpoint, path, body=None, token=None):
         """One HTTP request; returns (status, decoded JSON or raw text)."""
@@ -201,14 +205,15 @@ class EtcdClient(object):
             status = e.code
             try:
                 raw = e.read()
-            except Exception:
+            except (OSError, HTTPException, AttributeError):
                 raw = b''
         except URLError as e:
-            raise EtcdUnreachable('%s%s is unreachable: %s' % (endpoint, path, getattr(e, 'reason', e)),
-                                  endpoint=endpoint)
-        except (socket.timeout, socket.error, HTTPException, ValueError) as e:
+            reason = str(getattr(e, 'reason', e))
+            raise EtcdUnreachable('%s%s did not answer: %s' % (endpoint, path, reason), endpoint=endpoint,
+                                  reason=reason)
+        except (OSError, HTTPException, ValueError) as e:
             # ValueError: the endpoint is not a URL at all.
-            raise EtcdUnreachable('%s%s is unreachable: %s' % (endpoint, path, e), endpoint=endpoint)
+            raise EtcdUnreachable('%s%s did not answer: %s' % (endpoint, path, e), endpoint=endpoint, reason=str(e))
         text = raw.decode('utf-8', 'replace') if isinstance(raw, bytes) else (raw or '')
         try:
             return status, json.loads(text)
@@ -229,7 +234,7 @@ class EtcdClient(object):
             # The token expired (simple tokens live 5 minutes by default): get a new one once.
             self._token = None
             return self._post(endpoint, path, body, retry_auth=False)
-        error = _Unavailable if (code == _GRPC_UNAVAILABLE or status == 503) else EtcdError
+        error = EtcdUnavailable if (code == _GRPC_UNAVAILABLE or status == 503) else EtcdError
         raise error('%s answered /v3/%s with HTTP %s: %s' % (endpoint, path.lstrip('/'), status, reason),
                     endpoint=endpoint, status=status, code=code, reason=reason)
 
@@ -246,7 +251,7 @@ class EtcdClient(object):
             # Same as etcdctl: credentials are not needed before auth is enabled.
             self._token = ''
             return
-        error = _Unavailable if status == 503 else EtcdError
+        error = EtcdUnavailable if status == 503 else EtcdError
         raise error('%s refused to authenticate user %s: HTTP %s: %s' % (endpoint, self.user, status, reason),
                     endpoint=endpoint, status=status, reason=reason)
 
@@ -257,20 +262,22 @@ class EtcdClient(object):
         tried in order until one answers; only unreachable or unavailable members are
         skipped, a real answer from etcd (even an error) is final.
         """
-        candidates = [normalize_endpoint(endpoint)] if endpoint else self.endpoints
+        candidates = [self._endpoint(endpoint)] if endpoint else self.endpoints
         failures = []
         for candidate in candidates:
             try:
                 return self._post(candidate, path, {} if body is None else body)
-            except (EtcdUnreachable, _Unavailable) as e:
+            except (EtcdUnreachable, EtcdUnavailable) as e:
                 failures.append(e)
         if len(failures) == 1:
             raise failures[0]
-        raise EtcdUnreachable('No etcd endpoint could serve /v3/%s: %s'
-                              % (path.lstrip('/'), '; '.join(str(f) for f in failures)))
+        # Unavailable when at least one member answered, unreachable when none did.
+        error = EtcdUnavailable if any(isinstance(f, EtcdUnavailable) for f in failures) else EtcdUnreachable
+        raise error('No etcd endpoint could serve /v3/%s: %s' % (path.lstrip('/'), '; '.join(str(f) for f in failures)))
 
     def _get(self, endpoint, path):
-        status, answer = self._open('GET', normalize_endpoint(endpoint), path)
+        endpoint = self._endpoint(endpoint)
+        status, answer = self._open('GET', endpoint, path)
         if not isinstance(answer, dict):
             raise EtcdError('%s%s answered HTTP %s with something that is not JSON: %s'
                             % (endpoint, path, status, str(answer).strip()[:300]),
@@ -285,7 +292,7 @@ class EtcdClient(object):
         healthy = str(answer.get('health')).lower() == 'true'
         reason = answer.get('reason') or ''
         if not healthy and not reason:
-            reason = 'HTTP %s %s' % (status, json.dumps(answer))  # etcd 3.4 gives no reason
+            reason = 'HTTP %s, no reason given' % status  # etcd 3.4 never gives one
         return dict(health=healthy, reason=reason)
 
     def version(self, endpoint):
@@ -298,7 +305,7 @@ class EtcdClient(object):
         answer = self.call('maintenance/status', {}, endpoint=endpoint)
         header = answer.get('header', {})
         return dict(
-            endpoint=normalize_endpoint(endpoint),
+            endpoint=self._endpoint(endpoint),
             cluster_id=id_to_hex(header.get('cluster_id')),
             member_id=id_to_hex(header.get('member_id')),
             leader=id_to_hex(answer.get('leader', 0)),  # '0': this member knows no leader

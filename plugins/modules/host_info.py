@@ -12,7 +12,7 @@ description:
   - Reports the host's IP addresses (also on hosts without a default route), the state of an etcd
     data directory and other directories, the etcd user, the installed etcd binary, the ports
     firewalld opens, and whether the etcd service is running and enabled.
-  - One module call instead of fact gathering, C(find), C(stat) and C(systemctl) tasks: the server
+  - One module call instead of fact gathering, C(find), C(stat) and C(systemctl) tasks. The server
     role decides from it how each member starts and which of its tasks have anything to do.
   - Reads only; never changes the host.
 author:

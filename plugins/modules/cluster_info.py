@@ -1,0 +1,405 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) quorum.etcd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: cluster_info
+short_description: Report the health, members, leader and versions of an etcd cluster
+version_added: 0.1.0
+description:
+  - Asks every endpoint in O(endpoints) for its health (C(/health)), status (C(etcdctl endpoint status)) and
+    version, and asks the cluster for its members and alarms.
+  - Decides whether the cluster is healthy and, when it is not, says why in RV(problems).
+  - The cluster counts as healthy when every endpoint answers that it is healthy, all answering endpoints agree on
+    exactly one leader, every member has started, no alarm is raised and, if O(expected_members) is set, exactly
+    that many voting members have started.
+  - An unhealthy cluster is reported, not a failure, unless O(wait=true) or no endpoint answers at all.
+  - Never changes anything.
+author:
+  - quorum.etcd contributors
+extends_documentation_fragment:
+  - quorum.etcd.etcd
+attributes:
+  check_mode:
+    description: The module only reads; it runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing is changed, so there is no diff.
+    support: none
+options:
+  wait:
+    description:
+      - Poll the cluster about once a second until it is healthy.
+      - Fail after O(wait_timeout) seconds with the problems still seen; the last data is returned too.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait for a healthy cluster when O(wait=true).
+    type: int
+    default: 60
+  expected_members:
+    description:
+      - Number of started voting members (learners do not count) the cluster must have to count as healthy.
+      - Use it with O(wait=true) to wait until a new member has joined, or a removed one is gone.
+    type: int
+seealso:
+  - name: etcdctl endpoint health / endpoint status / member list
+    description: The etcdctl commands whose answers this module combines.
+    link: https://etcd.io/docs/v3.5/op-guide/maintenance/
+'''
+
+EXAMPLES = r'''
+- name: Report the state of the cluster
+  quorum.etcd.cluster_info:
+    endpoints:
+      - https://10.0.0.11:2379
+      - https://10.0.0.12:2379
+      - https://10.0.0.13:2379
+    ca_cert: /etc/etcd/pki/ca.crt
+    client_cert: /etc/etcd/pki/client.crt
+    client_key: /etc/etcd/pki/client.key
+  register: etcd
+
+- name: Show the leader
+  ansible.builtin.debug:
+    msg: "{{ etcd.leader.name }} ({{ etcd.leader.id }}) leads; healthy={{ etcd.healthy }}"
+  when: etcd.leader is not none
+
+- name: Wait until all three members have joined and the cluster is healthy
+  quorum.etcd.cluster_info:
+    endpoints: "{{ groups['etcd'] | map('regex_replace', '^(.*)$', 'https://\\1:2379') }}"
+    ca_cert: /etc/etcd/pki/ca.crt
+    wait: true
+    wait_timeout: 120
+    expected_members: 3
+
+- name: Fail unless the cluster is healthy
+  quorum.etcd.cluster_info:
+  register: etcd
+  failed_when: not etcd.healthy
+'''
+
+RETURN = r'''
+healthy:
+  description: Whether the cluster is healthy (see the description); RV(problems) says why not.
+  returned: always
+  type: bool
+  sample: true
+problems:
+  description: One sentence per problem found, naming the endpoint or member and what it answered.
+  returned: always
+  type: list
+  elements: str
+  sample: ["endpoint http://10.0.0.13:2379 did not answer: [Errno 111] Connection refused"]
+cluster_id:
+  description: The cluster ID in hex, as reported by the answering endpoints; null when none answered.
+  returned: always
+  type: str
+  sample: 1cf5e9c1c12248ea
+cluster_version:
+  description: The cluster version (C(etcdcluster) of C(/version)), the version every member must at least speak.
+  returned: always
+  type: str
+  sample: 3.5.0
+leader:
+  description: The leader all answering endpoints agree on; null when there is none or they disagree.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Member ID of the leader, in hex.
+      type: str
+      sample: 61f97220ab052a12
+    name:
+      description: Name of the leader.
+      type: str
+      sample: etcd1
+members:
+  description: The members of the cluster (C(etcdctl member list)); empty when no endpoint could list them.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Member ID in hex.
+      type: str
+      sample: 61f97220ab052a12
+    name:
+      description: Member name; empty until an added member has started.
+      type: str
+      sample: etcd1
+    peer_urls:
+      description: Peer URLs of the member.
+      type: list
+      elements: str
+      sample: ["https://10.0.0.11:2380"]
+    client_urls:
+      description: Client URLs the member advertises; empty until it has started.
+      type: list
+      elements: str
+      sample: ["https://10.0.0.11:2379"]
+    is_learner:
+      description: Whether the member is a non-voting learner.
+      type: bool
+      sample: false
+    started:
+      description: Whether the member has started and joined (it has a name).
+      type: bool
+      sample: true
+endpoints:
+  description: What each endpoint of O(endpoints) answered, in the same order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    endpoint:
+      description: The endpoint URL.
+      type: str
+      sample: https://10.0.0.11:2379
+    healthy:
+      description: Whether the endpoint answered C(/health) with true.
+      type: bool
+      sample: true
+    error:
+      description: Why the endpoint is not healthy (unreachable, or what it answered); null when healthy.
+      type: str
+      sample: null
+    member_id:
+      description: ID in hex of the member behind the endpoint; null when it did not answer.
+      type: str
+      sample: 61f97220ab052a12
+    name:
+      description: Name of the member behind the endpoint, from the member list.
+      type: str
+      sample: etcd1
+    version:
+      description: etcd server version of the member.
+      type: str
+      sample: 3.5.1
+    db_size:
+      description: Size of the member's database file in bytes.
+      type: int
+      sample: 20480
+    db_size_in_use:
+      description: Bytes of the database in use (the rest is free after compaction); null if the member does not say.
+      type: int
+      sample: 16384
+    leader:
+      description: ID in hex of the leader this member follows; null when it knows no leader.
+      type: str
+      sample: 61f97220ab052a12
+    is_leader:
+      description: Whether this member is the leader.
+      type: bool
+      sample: true
+    is_learner:
+      description: Whether this member is a learner.
+      type: bool
+      sample: false
+    raft_term:
+      description: Raft term of the member.
+      type: int
+      sample: 2
+    raft_index:
+      description: Raft index of the member.
+      type: int
+      sample: 8
+    raft_applied_index:
+      description: Raft index the member has applied.
+      type: int
+      sample: 8
+alarms:
+  description: Active alarms (C(etcdctl alarm list)).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    member_id:
+      description: ID in hex of the member that raised the alarm.
+      type: str
+      sample: 61f97220ab052a12
+    alarm:
+      description: The alarm, V(NOSPACE) or V(CORRUPT).
+      type: str
+      sample: NOSPACE
+'''
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import (
+    ETCD_REQUIRED_TOGETHER,
+    EtcdClient,
+    EtcdError,
+    EtcdUnreachable,
+    etcd_argument_spec,
+)
+
+
+def _endpoint_report(client, endpoint):
+    """What one endpoint says about itself; 'answered' is False when it could not be reached."""
+    report = dict(endpoint=endpoint, healthy=False, error=None, member_id=None, name=None, version=None,
+                  db_size=None, db_size_in_use=None, leader=None, is_leader=False, is_learner=None,
+                  raft_term=None, raft_index=None, raft_applied_index=None)
+    extra = dict(answered=False, cluster_id=None, cluster_version=None, errors=[])
+    health_timed_out = False
+    try:
+        health = client.health(endpoint)
+    except EtcdUnreachable as e:
+        if 'timed out' not in e.reason:
+            report['error'] = 'did not answer: %s' % e.reason
+            return report, extra  # refused, DNS or TLS failure: status and version would fail the same way
+        # A member that has just lost quorum can hang on /health yet still report its status.
+        health_timed_out = True
+        health = dict(health=False, reason='no answer to /health within %g seconds' % client.timeout)
+    except EtcdError as e:
+        health = dict(health=False, reason=str(e))
+    report['healthy'] = health['health']
+    if not health['health']:
+        report['error'] = 'is unhealthy: %s' % health['reason']
+    try:
+        status = client.status(endpoint)
+        extra['cluster_version'] = client.version(endpoint)['etcdcluster']
+    except EtcdError as e:
+        if health_timed_out and isinstance(e, EtcdUnreachable):
+            report['error'] = 'did not answer: %s' % e.reason
+            return report, extra
+        extra['answered'] = True
+        report['healthy'] = False
+        report['error'] = '; '.join(x for x in (report['error'], 'failed to report its status: %s' % e) if x)
+        return report, extra
+    extra['answered'] = True
+    leader = status['leader'] if status['leader'] != '0' else None
+    report.update(member_id=status['member_id'], version=status['version'], db_size=status['db_size'],
+                  db_size_in_use=status['db_size_in_use'], leader=leader,
+                  is_leader=leader is not None and leader == status['member_id'],
+                  is_learner=status['is_learner'], raft_term=status['raft_term'],
+                  raft_index=status['raft_index'], raft_applied_index=status['raft_applied_index'])
+    extra.update(cluster_id=status['cluster_id'], errors=status['errors'])
+    return report, extra
+
+
+def _leader(reports, extras, names, problems):
+    """The one leader all answering endpoints follow, or None (with the reason in problems)."""
+    for report, extra in zip(reports, extras):
+        # Only when etcd's own status errors did not already say so.
+        if report['member_id'] and report['leader'] is None and not any('leader' in e for e in extra['errors']):
+            problems.append('endpoint %s (member %s) has no leader' % (report['endpoint'], report['member_id']))
+    followed = [r for r in reports if r['leader']]
+    leaders = sorted(set(r['leader'] for r in followed))
+    if len(leaders) == 1:
+        return dict(id=leaders[0], name=names.get(leaders[0]))
+    if leaders:
+        problems.append('the endpoints disagree on the leader: %s' % ', '.join(
+            '%s follows %s' % (r['endpoint'], r['leader']) for r in followed))
+    elif any(r['member_id'] for r in reports):
+        problems.append('no endpoint knows a leader: the cluster has lost quorum or is still electing one')
+    return None
+
+
+def _member_problems(members, alarms, names, expected_members):
+    problems = []
+    for member in members:
+        if not member['started']:
+            problems.append('member %s (peer URLs %s) is not started: it was added but has not joined yet'
+                            % (member['id'], ', '.join(member['peer_urls'])))
+    for alarm in alarms:
+        problems.append('member %s (%s) raised alarm %s'
+                        % (alarm['member_id'], names.get(alarm['member_id'], '?'), alarm['alarm']))
+    if expected_members is not None and members:
+        voting = [m for m in members if m['started'] and not m['is_learner']]
+        if len(voting) != expected_members:
+            problems.append('expected %d started voting members, found %d: %s' % (
+                expected_members, len(voting), ', '.join(m['name'] for m in voting) or 'none'))
+    return problems
+
+
+def gather(client, expected_members=None):
+    """Everything cluster_info returns, plus 'answered': whether any endpoint answered."""
+    problems, reports, extras = [], [], []
+    for endpoint in client.endpoints:
+        report, extra = _endpoint_report(client, endpoint)
+        reports.append(report)
+        extras.append(extra)
+        if report['error']:
+            problems.append('endpoint %s %s' % (endpoint, report['error']))
+        for error in extra['errors']:
+            problems.append('endpoint %s reports: %s' % (endpoint, error))
+
+    answered = [(r, x) for r, x in zip(reports, extras) if x['answered']]
+    result = dict(cluster_id=None, cluster_version=None, members=[], endpoints=reports, leader=None,
+                  alarms=[], answered=bool(answered), healthy=False, problems=problems)
+    if not answered:
+        return result
+
+    cluster_ids = sorted(set(x['cluster_id'] for r, x in answered if x['cluster_id']))
+    if len(cluster_ids) > 1:
+        problems.append('the endpoints belong to different clusters: %s' % ', '.join(
+            '%s is in cluster %s' % (r['endpoint'], x['cluster_id']) for r, x in answered if x['cluster_id']))
+    result['cluster_id'] = cluster_ids[0] if cluster_ids else None
+
+    # Asked separately: without a leader the member list may still answer, alarms do not.
+    try:
+        result['members'] = client.member_list()
+    except EtcdError as e:
+        problems.append('could not list the members: %s' % e)
+    try:
+        result['alarms'] = client.alarms()
+    except EtcdError as e:
+        problems.append('could not list the alarms: %s' % e)
+    names = dict((m['id'], m['name']) for m in result['members'])
+    for report in reports:
+        if report['member_id']:
+            report['name'] = names.get(report['member_id'])
+
+    result['leader'] = _leader(reports, extras, names, problems)
+    # The leader's view of the cluster version wins; the others converge on it.
+    versions = [x['cluster_version'] for r, x in sorted(answered, key=lambda a: not a[0]['is_leader'])
+                if x['cluster_version']]
+    result['cluster_version'] = versions[0] if versions else None
+    problems.extend(_member_problems(result['members'], result['alarms'], names, expected_members))
+    result['healthy'] = not problems
+    return result
+
+
+def main():
+    argument_spec = etcd_argument_spec()
+    argument_spec.update(
+        wait=dict(type='bool', default=False),
+        wait_timeout=dict(type='int', default=60),
+        expected_members=dict(type='int'),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, required_together=ETCD_REQUIRED_TOGETHER,
+                           supports_check_mode=True)
+    expected = module.params['expected_members']
+    if expected is not None and expected < 1:
+        module.fail_json(msg='expected_members must be at least 1, got %d.' % expected)
+
+    client = EtcdClient(module.params)
+    deadline = time.time() + module.params['wait_timeout']
+    while True:
+        started = time.time()
+        result = gather(client, expected)
+        answered = result.pop('answered')
+        if result['healthy'] or not module.params['wait'] or time.time() >= deadline:
+            break
+        time.sleep(max(0.0, min(1.0 - (time.time() - started), deadline - time.time())))
+
+    if module.params['wait'] and not result['healthy']:
+        module.fail_json(msg='The etcd cluster did not become healthy within %d seconds: %s'
+                         % (module.params['wait_timeout'], '; '.join(result['problems'])), **result)
+    if not answered:
+        module.fail_json(msg='No etcd endpoint answered: %s. Check that etcd runs there and that endpoints, '
+                             'ca_cert, client_cert and client_key are right.' % '; '.join(result['problems']),
+                         **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,248 @@
+"""Fixtures for the unit tests: real etcd processes, a served release mirror, and a way to run
+the collection's modules through Ansible.
+
+Nothing of etcd is mocked. The etcd binaries come from the local release mirror that
+``make mirror`` builds (tests/lab/release_mirror.py); set QUORUM_ETCD_MIRROR to use another.
+"""
+import functools
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+import urllib.request
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(REPO, '.cache', 'collections')
+MIRROR = os.environ.get('QUORUM_ETCD_MIRROR') or os.path.join(REPO, '.cache', 'mirror')
+VERSIONS = ('3.5.1', '3.4.23')
+
+
+def _link_collection():
+    """Make the checkout importable as ansible_collections.quorum.etcd (.cache is gitignored)."""
+    parent = os.path.join(COLLECTIONS, 'ansible_collections', 'quorum')
+    link = os.path.join(parent, 'etcd')
+    if not os.path.lexists(link):
+        os.makedirs(parent, exist_ok=True)
+        os.symlink(os.path.relpath(REPO, parent), link)
+    if COLLECTIONS not in sys.path:
+        sys.path.insert(0, COLLECTIONS)
+
+
+_link_collection()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def dead_url():
+    """A URL on a loopback port where nothing listens: connections are refused."""
+    return 'http://127.0.0.1:%d' % free_port()
+
+
+# -- the release mirror ------------------------------------------------------
+
+@pytest.fixture(scope='session')
+def mirror_dir():
+    if not all(os.path.isfile(os.path.join(MIRROR, 'v' + v, 'SHA256SUMS')) for v in VERSIONS):
+        pytest.fail('The etcd release mirror is missing at %s (looked for %s). Run `make mirror` '
+                    '(tests/lab/release_mirror.py build %s) or point QUORUM_ETCD_MIRROR at a built mirror.'
+                    % (MIRROR, ' and '.join('v%s/SHA256SUMS' % v for v in VERSIONS), MIRROR), pytrace=False)
+    return MIRROR
+
+
+def mirror_checksum(mirror_dir, version):
+    with open(os.path.join(mirror_dir, 'v' + version, 'SHA256SUMS')) as sums:
+        return sums.read().split()[0]
+
+
+class MirrorServer(object):
+    """The mirror over HTTP on loopback, recording every request path."""
+
+    def __init__(self, directory):
+        self.requests = []
+        server = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                server.requests.append(self.path)
+
+        handler = functools.partial(Handler, directory=directory)
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+        self.url = 'http://127.0.0.1:%d' % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope='session')
+def mirror_server(mirror_dir):
+    server = MirrorServer(mirror_dir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope='session')
+def etcd_bin(mirror_dir, tmp_path_factory):
+    """etcd_bin(version) -> directory holding that release's etcd and etcdctl."""
+    root = tmp_path_factory.mktemp('etcd-bin')
+    cache = {}
+
+    def extract(version):
+        if version not in cache:
+            name = 'etcd-v%s-linux-amd64' % version
+            with tarfile.open(os.path.join(mirror_dir, 'v' + version, name + '.tar.gz')) as tar:
+                tar.extractall(str(root))
+            cache[version] = str(root / name)
+        return cache[version]
+
+    return extract
+
+
+# -- real etcd processes ------------------------------------------------------
+
+class Etcd(object):
+    """One etcd member on loopback with its own random ports and data dir."""
+
+    def __init__(self, bindir, workdir, name):
+        self.bindir, self.name = bindir, name
+        self.data_dir = os.path.join(workdir, name + '.etcd')
+        self.log_path = os.path.join(workdir, name + '.log')
+        self.client_url = 'http://127.0.0.1:%d' % free_port()
+        self.peer_url = 'http://127.0.0.1:%d' % free_port()
+        self.process = None
+
+    def start(self, initial_cluster, token):
+        args = [os.path.join(self.bindir, 'etcd'), '--name', self.name, '--data-dir', self.data_dir,
+                '--listen-client-urls', self.client_url, '--advertise-client-urls', self.client_url,
+                '--listen-peer-urls', self.peer_url, '--initial-advertise-peer-urls', self.peer_url,
+                '--initial-cluster', initial_cluster, '--initial-cluster-state', 'new',
+                '--initial-cluster-token', token, '--logger', 'zap', '--log-level', 'warn',
+                '--heartbeat-interval', '50', '--election-timeout', '500']
+        with open(self.log_path, 'ab') as log:
+            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+
+    def healthy(self):
+        try:
+            with urllib.request.urlopen(self.client_url + '/health', timeout=1) as response:
+                return json.loads(response.read().decode()).get('health') == 'true'
+        except (OSError, ValueError):
+            return False
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_tail(self):
+        with open(self.log_path, errors='replace') as log:
+            return ''.join(log.readlines()[-20:])
+
+
+def start_cluster(bindir, workdir, size):
+    os.makedirs(workdir, exist_ok=True)
+    members = [Etcd(bindir, workdir, 'member%d' % (i + 1)) for i in range(size)]
+    initial = ','.join('%s=%s' % (m.name, m.peer_url) for m in members)
+    for member in members:
+        member.start(initial, 'test-' + os.path.basename(workdir))
+    deadline = time.time() + 30
+    try:
+        for member in members:
+            while not member.healthy():
+                if member.process.poll() is not None:
+                    raise RuntimeError('etcd %s exited with %s:\n%s'
+                                       % (member.name, member.process.returncode, member.log_tail()))
+                if time.time() > deadline:
+                    raise RuntimeError('etcd %s did not become healthy in 30s:\n%s'
+                                       % (member.name, member.log_tail()))
+                time.sleep(0.1)
+    except RuntimeError:
+        stop_cluster(members)
+        raise
+    return members
+
+
+def stop_cluster(members):
+    for member in members:
+        member.stop()
+        # etcd preallocates 64 MB of WAL per member: do not leave that in pytest's kept temp dirs.
+        shutil.rmtree(member.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope='session', params=VERSIONS, ids=['etcd' + v for v in VERSIONS])
+def etcd_single(request, etcd_bin, tmp_path_factory):
+    """A one-member cluster, once per etcd version."""
+    members = start_cluster(etcd_bin(request.param), str(tmp_path_factory.mktemp('single')), 1)
+    members[0].version = request.param
+    yield members[0]
+    stop_cluster(members)
+
+
+@pytest.fixture(scope='session')
+def etcd_cluster(etcd_bin, tmp_path_factory):
+    """Three etcd 3.5.1 members on loopback, started together as a new cluster."""
+    members = start_cluster(etcd_bin('3.5.1'), str(tmp_path_factory.mktemp('cluster')), 3)
+    yield members
+    stop_cluster(members)
+
+
+# -- running modules through Ansible ----------------------------------------
+
+def _ansible_bin():
+    sibling = os.path.join(os.path.dirname(sys.executable), 'ansible')
+    return sibling if os.path.exists(sibling) else shutil.which('ansible')
+
+
+@pytest.fixture
+def run_module(tmp_path):
+    """run_module(name, args, check=False) -> the module's result dict, run with
+    `ansible localhost -c local -m quorum.etcd.<name>`.
+
+    Results come from the ansible.posix.json stdout callback; the working directory is a
+    temp dir so that no ansible.cfg from the checkout changes the output.
+    """
+    workdir = tmp_path / 'ansible'
+    workdir.mkdir()
+    env = dict(os.environ,
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+               ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+               ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
+               ANSIBLE_LOCAL_TEMP=str(workdir / 'tmp'),
+               ANSIBLE_HOME=str(workdir / 'home'),
+               ANSIBLE_DEPRECATION_WARNINGS='0',
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+               ANSIBLE_NOCOLOR='1')
+    for name in ('ANSIBLE_CONFIG', 'ANSIBLE_CALLBACKS_ENABLED', 'ANSIBLE_CALLBACK_WHITELIST'):
+        env.pop(name, None)
+
+    def run(name, args, check=False):
+        cmd = [_ansible_bin(), 'localhost', '-c', 'local', '-m', 'quorum.etcd.' + name, '-a', json.dumps(args)]
+        if check:
+            cmd.append('--check')
+        proc = subprocess.run(cmd, cwd=str(workdir), env=env, capture_output=True, text=True, timeout=120)
+        try:
+            result = json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts']['localhost']
+        except (ValueError, KeyError, IndexError):
+            raise AssertionError('ansible gave no JSON result (rc %s)\nstdout:\n%s\nstderr:\n%s'
+                                 % (proc.returncode, proc.stdout, proc.stderr))
+        assert 'Traceback' not in json.dumps(result), result
+        return result
+
+    return run

@@ -32,7 +32,7 @@ demo: lab
 	@$(MAKE) --no-print-directory status
 
 status:
-	@$(ENV) ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ansible-playbook -i .cache/lab/inventory.yml quorum.etcd.status
+	@$(ENV) ansible-playbook -i .cache/lab/inventory.yml quorum.etcd.status
 
 test:
 	@bash scripts/test.sh

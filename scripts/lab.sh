@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The local lab: N Debian hosts with systemd on an internal podman network,
 # the release mirror on its bridge, and an inventory for them.
-#   scripts/lab.sh up [N]   start N hosts (default 3), write .cache/lab/inventory.yml
+#   scripts/lab.sh up [N]   start N hosts (default 3), write .cache/$LAB_NAME/inventory.yml
 #   scripts/lab.sh down     remove hosts, mirror server and network
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-network=quorum-lab
-prefix=10.213.0
-labdir=.cache/lab
+# Another lab beside this one (benchmarks): LAB_NAME=bench LAB_PREFIX=10.213.9
+name=${LAB_NAME:-lab}
+prefix=${LAB_PREFIX:-10.213.0}
+network=quorum-$name
+host_prefix=${LAB_HOST_PREFIX:-etcd}
+labdir=.cache/$name
 
 write_platforms() {
   local count=$1
@@ -17,7 +20,7 @@ write_platforms() {
   {
     echo "lab_platforms:"
     for i in $(seq 1 "$count"); do
-      echo "  - {name: etcd$i, network: $network, ip: $prefix.$((10 + i))}"
+      echo "  - {name: $host_prefix$i, network: $network, ip: $prefix.$((10 + i))}"
     done
   } > "$labdir/platforms.yml"
 }

@@ -100,3 +100,31 @@ def test_check_mode_on_the_converged_cluster_changes_nothing():
     recap = playbook_recap("converge.yml", "--check", "--diff")
     assert set(recap) == {m.backend.name for m in MEMBERS}
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), recap
+
+
+def _started_at(member):
+    return int(member.check_output("systemctl show etcd -p ActiveEnterTimestampMonotonic --value"))
+
+
+def test_a_config_change_restarts_members_one_at_a_time_leader_last():
+    """Runs last: it changes the cluster's configuration."""
+    status = etcdctl_json(MEMBERS[0], "endpoint", "status")[0]["Status"]
+    members = etcdctl_json(MEMBERS[0], "member", "list")["members"]
+    leader = next(m["name"] for m in members if m["ID"] == status["leader"])
+    before = {m.backend.name: _started_at(m) for m in MEMBERS}
+
+    recap = playbook_recap("converge.yml", "-e", "etcd_snapshot_count=5000")
+
+    assert all(r["failed"] == 0 for r in recap.values()), recap
+    after = {m.backend.name: _started_at(m) for m in MEMBERS}
+    assert all(after[name] > before[name] for name in before), (before, after)
+    order = sorted(after, key=after.get)
+    assert order[-1] == leader, (order, leader)
+    # One at a time: each start at least a second after the one before (the health gate between).
+    starts = sorted(after.values())
+    assert all(later - earlier > 1_000_000 for earlier, later in zip(starts, starts[1:])), starts
+    for member in MEMBERS:
+        assert 'ETCD_SNAPSHOT_COUNT="5000"' in member.file("/etc/etcd/etcd.conf").content_string
+    health = etcdctl_json(MEMBERS[0], "--endpoints", ",".join("http://%s:2379" % address(m) for m in MEMBERS),
+                          "endpoint", "health")
+    assert all(h["health"] for h in health), health

@@ -45,6 +45,7 @@ for s in "${stages[@]}"; do
       for scenario in lab $(ls molecule | grep -v -x lab); do
         stage "molecule $scenario" molecule test -s "$scenario"
       done
+      stage "nothing left behind" bash scripts/leftovers.sh molecule
       ;;
     *) echo "unknown stage $s" >&2; exit 2 ;;
   esac

@@ -19,6 +19,13 @@ def hosts(group):
     return [testinfra.get_host("podman://" + name) for name in sorted(names)]
 
 
+def group_var(group, name, default=None):
+    """A variable of an inventory group, as the scenario's molecule.yml sets it."""
+    runner = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
+    first = sorted(runner.get_hosts(group))[0]
+    return runner.get_variables(first).get(name, default)
+
+
 def address(host):
     return re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", host.check_output("ip -4 -o addr show eth0")).group(1)
 

@@ -4,9 +4,11 @@ import base64
 
 import pytest
 
-from lab import address, etcdctl_json, hosts, playbook_recap
+from lab import address, etcdctl_json, group_var, hosts, playbook_recap
 
 MEMBERS = hosts("etcd")
+# Scenarios that reuse these tests (etcd34) set another version.
+VERSION = group_var("etcd", "etcd_version", "3.5.1")
 
 
 @pytest.fixture(scope="module", params=MEMBERS, ids=lambda h: h.backend.name)
@@ -19,6 +21,12 @@ def test_service_active_enabled_and_running_as_etcd(member):
     assert member.service("etcd").is_enabled
     users = member.check_output("ps -o user= -C etcd").split()
     assert users == ["etcd"]
+
+
+def test_the_wanted_release_is_installed_and_linked(member):
+    assert member.check_output("etcd --version").splitlines()[0] == "etcd Version: %s" % VERSION
+    assert member.file("/usr/local/bin/etcd").linked_to == "/opt/etcd/v%s/etcd" % VERSION
+    assert member.file("/usr/local/bin/etcdctl").linked_to == "/opt/etcd/v%s/etcdctl" % VERSION
 
 
 def test_data_dir_is_private_to_etcd(member):
@@ -96,14 +104,21 @@ def test_a_key_put_on_one_member_is_read_on_the_others():
         assert base64.b64decode(kvs[0]["value"]).decode() == writer.backend.name
 
 
+def _started_at(member):
+    return int(member.check_output("systemctl show etcd -p ActiveEnterTimestampMonotonic --value"))
+
+
+def test_a_rerun_changes_nothing_and_restarts_nothing():
+    before = {m.backend.name: _started_at(m) for m in MEMBERS}
+    recap = playbook_recap("converge.yml")
+    assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), recap
+    assert {m.backend.name: _started_at(m) for m in MEMBERS} == before
+
+
 def test_check_mode_on_the_converged_cluster_changes_nothing():
     recap = playbook_recap("converge.yml", "--check", "--diff")
     assert set(recap) == {m.backend.name for m in MEMBERS}
     assert all(r["changed"] == 0 and r["failed"] == 0 for r in recap.values()), recap
-
-
-def _started_at(member):
-    return int(member.check_output("systemctl show etcd -p ActiveEnterTimestampMonotonic --value"))
 
 
 def test_a_config_change_restarts_members_one_at_a_time_leader_last():

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fails when lab hosts, networks or mirror servers are left behind.
+#   scripts/leftovers.sh molecule   what molecule scenarios create (quorum-mol-*)
+#   scripts/leftovers.sh all        also the demo and benchmark labs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+pattern='^quorum-mol-'
+[ "${1:-molecule}" = all ] && pattern='^quorum-'
+
+containers=$(podman ps -a --filter label=quorum-etcd-lab --format '{{.Names}} {{.Labels}}' | grep -E "quorum-etcd-lab:${pattern#^}" || true)
+networks=$(podman network ls --format '{{.Name}}' | grep -E "$pattern" || true)
+servers=$(pgrep -af "release_mirror.py serve" | grep -v pgrep || true)
+if [ "${1:-molecule}" != all ]; then
+  # Mirror servers of the demo lab belong to it; only the scenarios' must be gone.
+  servers=$(for pid in $(cat .cache/run/mirror-quorum-mol-*.pid 2>/dev/null); do ps -p "$pid" -o pid=,args= || true; done)
+fi
+if [ -n "$containers$networks$servers" ]; then
+  echo "left behind:"
+  printf '%s\n' "$containers" "$networks" "$servers" | sed '/^$/d; s/^/  /'
+  exit 1
+fi
+echo "nothing left behind"

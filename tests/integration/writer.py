@@ -1,0 +1,111 @@
+"""A client that writes while the cluster is being changed, then proves that
+every acknowledged write survived.
+
+    with Writer(endpoints, prefix="/scale/") as writer:
+        ...change the cluster...
+    report = writer.verify(endpoints)   # asserts; returns the figures
+
+Writes go to etcd's v3 JSON gateway with requests, one endpoint after another;
+a write counts as acknowledged only when etcd answered it with a revision.
+Only lab addresses are written to: the endpoints the scenario passes in.
+"""
+
+import base64
+import threading
+import time
+
+import requests
+
+
+def _b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def _range_end(prefix):
+    return _b64(prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
+class Writer:
+    def __init__(self, endpoints, prefix, interval=0.02, timeout=1.0, max_seconds=600):
+        self.endpoints = list(endpoints)
+        self.prefix = prefix
+        self.interval = interval
+        self.timeout = timeout
+        self.max_seconds = max_seconds  # the writer stops by itself, whatever happens to the test
+        self.acknowledged = {}
+        self.attempts = 0
+        self.errors = 0
+        self.longest_gap = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._session = requests.Session()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+    def _put(self, endpoint, key, value):
+        answer = self._session.post(endpoint + "/v3/kv/put", timeout=self.timeout,
+                                    json={"key": _b64(key), "value": _b64(value)})
+        answer.raise_for_status()
+        return int(answer.json()["header"]["revision"])
+
+    def _run(self):
+        started = last_success = time.monotonic()
+        turn = 0
+        while not self._stop.is_set() and time.monotonic() - started < self.max_seconds:
+            key = "%s%08d" % (self.prefix, self.attempts)
+            value = "written at %.3f" % time.time()
+            self.attempts += 1
+            for offset in range(len(self.endpoints)):
+                endpoint = self.endpoints[(turn + offset) % len(self.endpoints)]
+                try:
+                    self._put(endpoint, key, value)
+                except (requests.RequestException, ValueError, KeyError):
+                    self.errors += 1
+                    continue
+                self.acknowledged[key] = value
+                now = time.monotonic()
+                self.longest_gap = max(self.longest_gap, now - last_success)
+                last_success = now
+                break
+            turn += 1
+            self._stop.wait(self.interval)
+        self.longest_gap = max(self.longest_gap, time.monotonic() - last_success)
+
+    def _read_all(self, endpoint, serializable):
+        answer = self._session.post(endpoint + "/v3/kv/range", timeout=10, json={
+            "key": _b64(self.prefix), "range_end": _range_end(self.prefix), "serializable": serializable})
+        answer.raise_for_status()
+        return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"]).decode()
+                for kv in answer.json().get("kvs", [])}
+
+    def verify(self, endpoints, settle_seconds=10):
+        """Every acknowledged write is present with its value, read through the
+        cluster, and every member holds the same keys (read locally on each)."""
+        assert not self._thread.is_alive(), "stop the writer first"
+        assert self.acknowledged, "the writer got no write acknowledged (%d attempts)" % self.attempts
+        cluster = self._read_all(endpoints[0], serializable=False)
+        missing = [k for k, v in self.acknowledged.items() if cluster.get(k) != v]
+        assert not missing, "%d acknowledged writes missing or changed, e.g. %s" % (len(missing), missing[:5])
+        # Members apply the log at their own pace: allow them a moment to agree.
+        deadline = time.monotonic() + settle_seconds
+        while True:
+            local = {endpoint: self._read_all(endpoint, serializable=True) for endpoint in endpoints}
+            if all(data == cluster for data in local.values()) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        differ = {e: len(set(d.items()) ^ set(cluster.items())) for e, d in local.items() if d != cluster}
+        assert not differ, "members disagree with the cluster (differing keys per endpoint): %s" % differ
+        report = {"acknowledged": len(self.acknowledged), "attempts": self.attempts,
+                  "errors": self.errors, "longest_gap_seconds": round(self.longest_gap, 3)}
+        print("writer: %(acknowledged)d writes acknowledged of %(attempts)d attempts, %(errors)d errors,"
+              " longest gap without a write %(longest_gap_seconds).3f s" % report)
+        return report

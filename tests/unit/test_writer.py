@@ -1,0 +1,49 @@
+"""The writer used by the molecule scenarios: it must notice a lost write and
+a member that disagrees, or its "every acknowledged write is present" proves nothing."""
+
+import base64
+import os
+import sys
+import time
+import urllib.request
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+from writer import Writer  # noqa: E402
+
+
+def _delete(endpoint, key):
+    body = ('{"key": "%s"}' % base64.b64encode(key.encode()).decode()).encode()
+    request = urllib.request.Request(endpoint + "/v3/kv/deleterange", data=body, method="POST")
+    urllib.request.urlopen(request, timeout=5).read()
+
+
+def _endpoints(cluster):
+    return [m.client_url for m in cluster]
+
+
+def test_acknowledged_writes_are_verified(etcd_cluster):
+    with Writer(_endpoints(etcd_cluster), "/writer/ok/") as writer:
+        time.sleep(1)
+    report = writer.verify(_endpoints(etcd_cluster))
+    assert report["acknowledged"] > 10
+    assert report["acknowledged"] == len(writer.acknowledged)
+
+
+def test_a_lost_acknowledged_write_fails_verification(etcd_cluster):
+    with Writer(_endpoints(etcd_cluster), "/writer/lost/") as writer:
+        time.sleep(0.5)
+    lost = sorted(writer.acknowledged)[3]
+    _delete(etcd_cluster[0].client_url, lost)
+    with pytest.raises(AssertionError, match="acknowledged writes missing"):
+        writer.verify(_endpoints(etcd_cluster))
+
+
+def test_writes_go_on_through_the_other_endpoints_when_one_is_dead(etcd_cluster):
+    endpoints = ["http://127.0.0.1:9"] + _endpoints(etcd_cluster)
+    with Writer(endpoints, "/writer/failover/") as writer:
+        time.sleep(0.5)
+    report = writer.verify(_endpoints(etcd_cluster))
+    assert report["errors"] >= 1
+    assert report["acknowledged"] == report["attempts"]

@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import base64
 import json
+import time
 
 from http.client import HTTPException
 from urllib.error import HTTPError, URLError
@@ -355,6 +356,114 @@ class EtcdClient(object):
         answer = self.call('maintenance/alarm', {'action': 'GET'}, endpoint)
         return [dict(member_id=id_to_hex(a.get('memberID')), alarm=a.get('alarm', 'NONE'))
                 for a in answer.get('alarms', [])]
+
+    # -- health and leadership of members (shared by the member and leader modules)
+
+    def member_health(self, member):
+        """Ask /health on the client URLs a member advertises (a dict as member_list() returns it).
+
+        Returns {'health': bool, 'reason': why not, 'endpoint': the URL that answered healthy or None}.
+        A member that has not started advertises no client URL and is not healthy.
+        """
+        reasons = []
+        for url in member.get('client_urls') or []:
+            try:
+                answer = self.health(url)
+            except EtcdError as e:
+                reasons.append(str(e))
+                continue
+            if answer['health']:
+                return dict(health=True, reason='', endpoint=self._endpoint(url))
+            reasons.append('%s is unhealthy: %s' % (url, answer['reason']))
+        if not reasons:
+            reasons.append('it advertises no client URL' if member.get('started') else 'it has not started yet')
+        return dict(health=False, reason='; '.join(reasons), endpoint=None)
+
+    def leads(self, member):
+        """The client URL where ``member`` answers that it is the leader, or None."""
+        for url in member.get('client_urls') or []:
+            try:
+                status = self.status(url)
+            except EtcdError:
+                continue
+            if status['member_id'] == member['id'] and status['leader'] == member['id']:
+                return status['endpoint']
+        return None
+
+    def find_leader(self, members=None):
+        """The current leader as {'id', 'name', 'endpoint'}, or None when no answering member knows one.
+
+        Asks the status of the endpoints, then of the client URLs the members advertise, and
+        confirms with the leader itself; 'endpoint' is a client URL where the leader answers
+        (None when it answers on none of them).
+        """
+        members = self.member_list() if members is None else members
+        urls = []
+        for url in list(self.endpoints) + [u for m in members for u in m['client_urls']]:
+            url = self._endpoint(url)
+            if url not in urls:
+                urls.append(url)
+        for url in urls:
+            try:
+                status = self.status(url)
+            except EtcdError:
+                continue
+            leader_id = status['leader']
+            if leader_id in (None, '0'):
+                continue
+            names = dict((m['id'], m['name']) for m in members)
+            if status['member_id'] == leader_id:
+                return dict(id=leader_id, name=names.get(leader_id), endpoint=url)
+            leader = [m for m in members if m['id'] == leader_id]
+            endpoint = self.leads(leader[0]) if leader else None
+            return dict(id=leader_id, name=names.get(leader_id), endpoint=endpoint)
+        return None
+
+    def best_transferee(self, members, exclude_id=None):
+        """The member to hand leadership to: the healthy, started voting member other than
+        ``exclude_id`` with the highest raft index. Returns the member dict with 'endpoint' and
+        'raft_index' added, or None when no member qualifies."""
+        best = None
+        for member in members:
+            if member['id'] == exclude_id or member['is_learner'] or not member['started']:
+                continue
+            health = self.member_health(member)
+            if not health['health']:
+                continue
+            try:
+                status = self.status(health['endpoint'])
+            except EtcdError:
+                continue
+            key = (status['raft_index'], status['raft_applied_index'])
+            if best is None or key > best[0]:
+                best = (key, dict(member, endpoint=health['endpoint'], raft_index=status['raft_index']))
+        return best[1] if best else None
+
+    def transfer_leadership(self, target, members=None, timeout=30.0):
+        """Make ``target`` (a member dict as member_list() returns it) the leader and wait until it leads.
+
+        move-leader is sent to the current leader's client URL, the only place etcd accepts it.
+        Returns the leader before the move as find_leader() gives it. Raises EtcdUnavailable when
+        no member knows a leader, EtcdUnreachable when the leader answers on none of its client
+        URLs, and EtcdError when the target does not lead within ``timeout`` seconds.
+        """
+        members = self.member_list() if members is None else members
+        leader = self.find_leader(members)
+        if leader is None:
+            raise EtcdUnavailable('No etcd member knows a leader: the cluster has lost quorum or is electing one.')
+        if leader['id'] == target['id']:
+            return leader
+        if leader['endpoint'] is None:
+            raise EtcdUnreachable('The leader %s (%s) does not answer on any client URL it advertises, so it cannot '
+                                  'be asked to hand over leadership.' % (leader['name'], leader['id']))
+        self.move_leader(target['id'], leader['endpoint'])
+        deadline = time.time() + timeout
+        while not self.leads(target):
+            if time.time() >= deadline:
+                raise EtcdError('%s accepted to hand leadership to %s (%s), but %s does not lead after %g seconds.'
+                                % (leader['endpoint'], target['name'], target['id'], target['name'], timeout))
+            time.sleep(0.1)
+        return leader
 
     # -- keys ---------------------------------------------------------------
 

@@ -125,11 +125,13 @@ class Etcd(object):
         self.peer_url = 'http://127.0.0.1:%d' % free_port()
         self.process = None
 
-    def start(self, initial_cluster, token):
+    def start(self, initial_cluster, token, state='new'):
+        """Start etcd; state='existing' joins a running cluster that this member was added to.
+        With a data dir from an earlier start, etcd ignores the initial cluster flags."""
         args = [os.path.join(self.bindir, 'etcd'), '--name', self.name, '--data-dir', self.data_dir,
                 '--listen-client-urls', self.client_url, '--advertise-client-urls', self.client_url,
                 '--listen-peer-urls', self.peer_url, '--initial-advertise-peer-urls', self.peer_url,
-                '--initial-cluster', initial_cluster, '--initial-cluster-state', 'new',
+                '--initial-cluster', initial_cluster, '--initial-cluster-state', state,
                 '--initial-cluster-token', token, '--logger', 'zap', '--log-level', 'warn',
                 '--heartbeat-interval', '50', '--election-timeout', '500']
         with open(self.log_path, 'ab') as log:
@@ -179,6 +181,20 @@ def start_cluster(bindir, workdir, size):
     return members
 
 
+def wait_healthy(members, timeout=30):
+    """Wait until every member answers /health with true; RuntimeError with its log when one does not."""
+    deadline = time.time() + timeout
+    for member in members:
+        while not member.healthy():
+            if member.process.poll() is not None:
+                raise RuntimeError('etcd %s exited with %s:\n%s'
+                                   % (member.name, member.process.returncode, member.log_tail()))
+            if time.time() > deadline:
+                raise RuntimeError('etcd %s did not become healthy in %ss:\n%s'
+                                   % (member.name, timeout, member.log_tail()))
+            time.sleep(0.1)
+
+
 def stop_cluster(members):
     for member in members:
         member.stop()
@@ -205,9 +221,26 @@ def etcd_cluster(etcd_bin, tmp_path_factory):
 
 # -- running modules through Ansible ----------------------------------------
 
-def _ansible_bin():
-    sibling = os.path.join(os.path.dirname(sys.executable), 'ansible')
-    return sibling if os.path.exists(sibling) else shutil.which('ansible')
+def _ansible_bin(name='ansible'):
+    sibling = os.path.join(os.path.dirname(sys.executable), name)
+    return sibling if os.path.exists(sibling) else shutil.which(name)
+
+
+def _ansible_env(workdir):
+    """Environment to run Ansible in ``workdir`` with this collection, the JSON callback and no ansible.cfg."""
+    env = dict(os.environ,
+               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+               ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+               ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
+               ANSIBLE_LOCAL_TEMP=str(workdir / 'tmp'),
+               ANSIBLE_HOME=str(workdir / 'home'),
+               ANSIBLE_DEPRECATION_WARNINGS='0',
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+               ANSIBLE_LOCALHOST_WARNING='0',
+               ANSIBLE_NOCOLOR='1')
+    for name in ('ANSIBLE_CONFIG', 'ANSIBLE_CALLBACKS_ENABLED', 'ANSIBLE_CALLBACK_WHITELIST'):
+        env.pop(name, None)
+    return env
 
 
 @pytest.fixture
@@ -220,17 +253,7 @@ def run_module(tmp_path):
     """
     workdir = tmp_path / 'ansible'
     workdir.mkdir()
-    env = dict(os.environ,
-               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-               ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
-               ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
-               ANSIBLE_LOCAL_TEMP=str(workdir / 'tmp'),
-               ANSIBLE_HOME=str(workdir / 'home'),
-               ANSIBLE_DEPRECATION_WARNINGS='0',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-               ANSIBLE_NOCOLOR='1')
-    for name in ('ANSIBLE_CONFIG', 'ANSIBLE_CALLBACKS_ENABLED', 'ANSIBLE_CALLBACK_WHITELIST'):
-        env.pop(name, None)
+    env = _ansible_env(workdir)
 
     def run(name, args, check=False):
         cmd = [_ansible_bin(), 'localhost', '-c', 'local', '-m', 'quorum.etcd.' + name, '-a', json.dumps(args)]
@@ -244,5 +267,42 @@ def run_module(tmp_path):
                                  % (proc.returncode, proc.stdout, proc.stderr))
         assert 'Traceback' not in json.dumps(result), result
         return result
+
+    return run
+
+
+@pytest.fixture
+def run_tasks(tmp_path):
+    """run_tasks([(name, args), (name, args, check), ...]) -> the result dict of each task, in order.
+
+    The tasks run as one play of ``ansible-playbook`` on localhost, with ``ignore_errors`` so that a
+    task that fails (a refusal under test) does not stop the next ones. One playbook costs about as
+    much as one ``run_module``: tests batch the steps they need not interleave with other work.
+    """
+    workdir = tmp_path / 'playbook'
+    workdir.mkdir()
+    env = _ansible_env(workdir)
+    runs = []
+
+    def run(tasks):
+        play = dict(hosts='localhost', gather_facts=False, tasks=[
+            {'name': 'task %d' % index, 'quorum.etcd.' + task[0]: task[1],
+             'check_mode': bool(task[2]) if len(task) > 2 else False, 'ignore_errors': True}
+            for index, task in enumerate(tasks)])
+        runs.append(play)
+        playbook = workdir / ('play%d.yml' % len(runs))
+        playbook.write_text(json.dumps([play], indent=2))  # JSON is YAML
+        proc = subprocess.run([_ansible_bin('ansible-playbook'), str(playbook)], cwd=str(workdir), env=env,
+                              capture_output=True, text=True, timeout=300)
+        try:
+            ran = json.loads(proc.stdout)['plays'][0]['tasks']
+            results = [t['hosts']['localhost'] for t in ran]
+        except (ValueError, KeyError, IndexError):
+            raise AssertionError('ansible-playbook gave no JSON result (rc %s)\nstdout:\n%s\nstderr:\n%s'
+                                 % (proc.returncode, proc.stdout, proc.stderr))
+        assert len(results) == len(tasks), proc.stdout
+        for result in results:
+            assert 'Traceback' not in json.dumps(result), result
+        return results
 
     return run

@@ -43,6 +43,10 @@ options:
     type: list
     elements: path
     default: []
+  config_file:
+    description: The etcd environment file whose C(ETCD_*) variables are reported in RV(config).
+    type: path
+    default: /etc/etcd/etcd.conf
   binary:
     description: Path of the etcd binary whose version and real path are reported in RV(etcd).
     type: path
@@ -108,6 +112,14 @@ etcd:
   returned: always
   type: dict
   sample: {path: /opt/etcd/v3.5.1/etcd, version: 3.5.1}
+config:
+  description:
+    - The C(ETCD_*) variables of O(config_file), quotes removed; empty when the file is missing.
+    - The server role keeps a member's C(ETCD_INITIAL_*) values from here once the member has data,
+      since etcd reads them only at its first start.
+  returned: always
+  type: dict
+  sample: {ETCD_NAME: etcd1, ETCD_INITIAL_CLUSTER_STATE: new}
 firewalld_active:
   description: Whether firewalld is running.
   returned: always
@@ -248,6 +260,19 @@ def _etcd(module, binary):
     return {"path": os.path.realpath(binary), "version": found.group(1) if found else None}
 
 
+def _env_file(path):
+    variables = {}
+    try:
+        with open(path) as handle:
+            for line in handle:
+                found = re.match(r'^\s*(ETCD_[A-Z0-9_]+)=(.*)$', line.rstrip("\n"))
+                if found:
+                    variables[found.group(1)] = found.group(2).strip().strip('"').strip("'")
+    except FileNotFoundError:
+        pass
+    return variables
+
+
 def _data_dir(path):
     exists = os.path.isdir(path)
     entries = sorted(os.listdir(path)) if exists else []
@@ -263,6 +288,7 @@ def main():
             service=dict(type="str", default="etcd"),
             user=dict(type="str", default="etcd"),
             paths=dict(type="list", elements="path", default=[]),
+            config_file=dict(type="path", default="/etc/etcd/etcd.conf"),
             binary=dict(type="path", default="/usr/local/bin/etcd"),
         ),
         supports_check_mode=True,
@@ -277,6 +303,7 @@ def main():
         paths={path: _path(path) for path in [module.params["data_dir"]] + module.params["paths"]},
         user=_user(module.params["user"]),
         etcd=_etcd(module, module.params["binary"]),
+        config=_env_file(module.params["config_file"]),
         firewalld_active=_unit_is(module, "is-active", "firewalld"),
         service_active=_unit_is(module, "is-active", module.params["service"]),
         service_enabled=_unit_is(module, "is-enabled", module.params["service"]),

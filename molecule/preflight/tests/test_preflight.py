@@ -168,7 +168,7 @@ def test_a_used_data_dir_for_a_new_cluster(used_data_dirs):
     before = state()
     run = deploy()
     assert_refused(run, {
-        name: "%s: /var/lib/etcd is not empty and a new cluster would be bootstrapped into it; empty it,"
+        name: "%s: /var/lib/etcd is not empty and a new member would start in it; empty it,"
               " or set etcd_bootstrap_allow_nonempty_data_dir: true if its contents may stay" % name
         for name in NAMES}, before)
 
@@ -194,7 +194,7 @@ def test_a_used_data_dir_on_one_host_stops_every_host():
         before = state()
         run = deploy()
         assert_refused(run, {
-            NAMES[1]: "%s: /var/lib/etcd is not empty and a new cluster would be bootstrapped into it; empty it,"
+            NAMES[1]: "%s: /var/lib/etcd is not empty and a new member would start in it; empty it,"
                       " or set etcd_bootstrap_allow_nonempty_data_dir: true if its contents may stay" % NAMES[1]},
                        before)
     finally:

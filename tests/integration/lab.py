@@ -1,13 +1,17 @@
 """Helpers for the molecule verifiers: reach lab hosts through podman, ask
 etcd through its own etcdctl, and re-run a scenario's playbook."""
 
+import datetime
 import json
 import os
 import re
+import shutil
 import subprocess
+import time
 
 import testinfra
 import testinfra.utils.ansible_runner
+import yaml
 
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE")
 SCENARIO_DIR = os.environ.get("MOLECULE_SCENARIO_DIRECTORY")
@@ -50,3 +54,99 @@ def playbook_recap(playbook, *extra):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert recap, "no PLAY RECAP in:\n" + result.stdout[-3000:]
     return recap
+
+
+def inventory_copy(directory, groups, host_vars=None, group_vars=None):
+    """A copy of molecule's inventory in ``directory`` with other group members.
+
+    ``groups`` maps a group name to its hosts, e.g. {"etcd": [...], "spare": [...]};
+    every host keeps its connection settings, and molecule's group_vars come along.
+    ``host_vars`` ({host: {var: value}}) and ``group_vars`` ({group: {var: value}})
+    are written to host_vars/ and group_vars/ files, which take precedence over
+    molecule's group_vars/all. Returns the inventory file's path."""
+    with open(INVENTORY) as f:
+        molecule = yaml.safe_load(f)
+    inventory = {"all": {"hosts": {name: dict(values or {}) for name, values in molecule["all"]["hosts"].items()},
+                         "vars": dict(molecule["all"].get("vars") or {})}}
+    for group, members in groups.items():
+        inventory[group] = {"hosts": {name: None for name in members}}
+    directory = str(directory)
+    shutil.copytree(os.path.join(os.path.dirname(INVENTORY), "group_vars"), os.path.join(directory, "group_vars"),
+                    dirs_exist_ok=True)
+    for kind, values in (("group_vars", group_vars or {}), ("host_vars", host_vars or {})):
+        os.makedirs(os.path.join(directory, kind), exist_ok=True)
+        for name, variables in values.items():
+            with open(os.path.join(directory, kind, name + ".yml"), "w") as f:
+                yaml.safe_dump(variables, f)
+    path = os.path.join(directory, "hosts.yml")
+    with open(path, "w") as f:
+        yaml.safe_dump(inventory, f)
+    return path
+
+
+def _seconds(timestamp):
+    # The JSON callback's task start and end: 2026-01-01T10:00:00.123456Z
+    return datetime.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+
+
+def _json_env():
+    # Only the JSON document on stdout: no profile_tasks lines (callbacks_enabled may not be empty).
+    return dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+                ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+
+
+class PlaybookRun:
+    """One ansible-playbook run, read from the ansible.posix.json callback.
+
+    rc, recap ({host: {ok, changed, failures, unreachable, skipped, rescued, ...}}),
+    failed ([(host, task, msg)] in the order they happened, rescued ones included),
+    changed ([(task, host)]), seconds (wall time)."""
+
+    def __init__(self, inventory, playbook, *args):
+        self.args = [playbook, *args]
+        started = time.monotonic()
+        done = subprocess.run(["ansible-playbook", "-i", inventory, playbook, *args],
+                              env=_json_env(), capture_output=True, text=True)
+        self.seconds = time.monotonic() - started
+        self.rc = done.returncode
+        self.stderr = done.stderr
+        try:
+            report = json.loads(done.stdout)
+        except ValueError:
+            raise AssertionError("no JSON report from ansible-playbook:\n" + done.stdout[-3000:] + done.stderr[-3000:])
+        self.recap = report["stats"]
+        self.failed = []
+        self.changed = []
+        self.durations = []  # (task, seconds)
+        for play in report["plays"]:
+            for task in play["tasks"]:
+                took = task["task"].get("duration") or {}
+                if took.get("start") and took.get("end"):
+                    self.durations.append((task["task"]["name"], _seconds(took["end"]) - _seconds(took["start"])))
+                for host, result in task["hosts"].items():
+                    if result.get("failed"):
+                        self.failed.append((host, task["task"]["name"], result.get("msg")))
+                    if result.get("changed"):
+                        self.changed.append((task["task"]["name"], host))
+
+    def slowest(self, count=3):
+        return sorted(self.durations, key=lambda d: -d[1])[:count]
+
+    @property
+    def messages(self):
+        return [msg for _, _, msg in self.failed]
+
+    def __repr__(self):
+        return "ansible-playbook %s: rc=%s in %.0f s, recap=%s, failed=%s, changed=%s %s" % (
+            " ".join(self.args), self.rc, self.seconds, self.recap, self.failed, self.changed, self.stderr[-1500:])
+
+
+def adhoc_module(inventory, host, module, args):
+    """Run one module on one host with ad-hoc ansible; returns (rc, the module's result)."""
+    done = subprocess.run(["ansible", "-i", inventory, host, "-m", module, "-a", json.dumps(args)],
+                          env=_json_env(), capture_output=True, text=True)
+    try:
+        report = json.loads(done.stdout)
+    except ValueError:
+        raise AssertionError("no JSON report from ansible:\n" + done.stdout[-3000:] + done.stderr[-3000:])
+    return done.returncode, report["plays"][0]["tasks"][0]["hosts"][host]

@@ -9,11 +9,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: member
-short_description: Add, promote or remove one etcd cluster member, one safe change at a time
+short_description: Add, promote, move or remove one etcd cluster member, one safe change at a time
 version_added: 0.1.0
 description:
   - Adds a member to an etcd cluster (as a non-voting learner by default), promotes a learner to a voting member
-    once it has caught up with the leader, or removes a member.
+    once it has caught up with the leader, changes the peer URLs of a member (with O(update_peer_urls=true)), or
+    removes a member.
   - Makes at most one membership change per run and checks, before it changes anything, that the change cannot
     break the cluster. A refused change fails with a message that says why and what to do, and nothing is changed.
   - B(One change at a time.) A member is not added while another member is a learner or has not started yet.
@@ -33,7 +34,12 @@ description:
   - etcd refuses membership changes for about five seconds after a member (re)starts (C(unhealthy cluster),
     C(re-configuration failed due to not enough started members)). Such refusals are retried with backoff for up to
     O(retry_timeout) seconds.
-  - This module does not change the peer URLs of an existing member; it fails and says so.
+  - B(Changing the peer URLs) of an existing member, like C(etcdctl member update), is done only with
+    O(update_peer_urls=true); without it the module fails and says so. The member keeps its ID, name and data. This
+    is how a member moves to another host (stop it, copy its data directory to the new host, change its peer URLs,
+    start it there), and how a member's address changes. Until the member runs at the new peer URLs, the other
+    members cannot reach it, so the change is refused when the other voting members would not have a healthy quorum
+    without it, and when another member has one of the new peer URLs.
   - The module does not start or stop etcd. After adding a member, start etcd on it with
     C(--initial-cluster) set to RV(initial_cluster) and C(--initial-cluster-state existing), then run the module
     again with O(state=promoted).
@@ -100,6 +106,16 @@ options:
       - A large database takes longer to copy to a new member.
     type: int
     default: 60
+  update_peer_urls:
+    description:
+      - With O(state=present) or O(state=promoted), when the member called O(name) exists with other peer URLs than
+        O(peer_urls), change its peer URLs to O(peer_urls) (etcd's C(/v3/cluster/member/update)). It keeps its ID.
+      - V(false) fails in that case, changing nothing.
+      - Changes nothing when the member already has these peer URLs, so the task can be re-run.
+      - Start (or restart) the member with C(--initial-advertise-peer-urls) and C(--listen-peer-urls) at the new
+        URLs afterwards; it is unreachable for the other members until then.
+    type: bool
+    default: false
   retry_timeout:
     description:
       - Seconds to retry, with backoff, a membership change or leader transfer that etcd refuses for a transient
@@ -153,6 +169,14 @@ EXAMPLES = r'''
     ca_cert: /etc/etcd/pki/ca.crt
     name: etcd1
     state: absent
+
+- name: Member etcd3 moves to 10.0.0.14 (etcd stopped there, data directory copied to the new host)
+  quorum.etcd.member:
+    endpoints: [https://10.0.0.11:2379, https://10.0.0.12:2379]
+    ca_cert: /etc/etcd/pki/ca.crt
+    name: etcd3
+    peer_urls: [https://10.0.0.14:2380]
+    update_peer_urls: true
 
 - name: Remove a member that was added but never started, by its ID
   quorum.etcd.member:
@@ -347,8 +371,9 @@ class Membership(object):
             members.append(own)  # check mode: the member that would be added
         entries = []
         for member in members:
-            name = self.params['name'] if member is own or member['id'] == own.get('id') else member['name']
-            entries.extend('%s=%s' % (name, url) for url in member['peer_urls'])
+            if member is own or member['id'] == own.get('id'):
+                member = dict(own, name=self.params['name'])  # check mode: the peer URLs it would have
+            entries.extend('%s=%s' % (member['name'], url) for url in member['peer_urls'])
         return ','.join(entries)
 
     # -- reading ----------------------------------------------------------------
@@ -430,12 +455,12 @@ class Membership(object):
         name, peer_urls = self.params['name'], self.params['peer_urls']
         for member in self.members:
             if member['name'] == name:
-                if not _same_urls(member['peer_urls'], peer_urls):
+                if not _same_urls(member['peer_urls'], peer_urls) and not self.params['update_peer_urls']:
                     self.fail('Member %s already exists with peer URLs %s, not %s. This module does not change the '
-                              'peer URLs of a member: fix peer_urls, or remove the member (state=absent) and add it '
-                              'again, or change them with etcdctl member update %s.'
-                              % (_describe(member), ', '.join(member['peer_urls']), ', '.join(peer_urls),
-                                 member['id']))
+                              'peer URLs of a member unless update_peer_urls is true: fix peer_urls, or set '
+                              'update_peer_urls: true to move the member to them (it keeps its ID), or remove the '
+                              'member (state=absent) and add it again.'
+                              % (_describe(member), ', '.join(member['peer_urls']), ', '.join(peer_urls)))
                 return member
         wanted = set(_url_key(u) for u in peer_urls)
         overlapping = [m for m in self.members if wanted & set(_url_key(u) for u in m['peer_urls'])]
@@ -548,12 +573,58 @@ class Membership(object):
                   'database takes longer: re-run with state=promoted, or raise promote_timeout.'
                   % (_describe(member), timeout, _reason(error)))
 
+    def check_can_update(self, member, peer_urls):
+        """Refuse peer URLs another member has, and a change that could cost the quorum: until the member runs at
+        its new peer URLs the others cannot reach it, so they must be a quorum of the voting members without it."""
+        wanted = set(_url_key(u) for u in peer_urls)
+        taken = [m for m in self.members if m['id'] != member['id'] and wanted & set(_url_key(u) for u in m['peer_urls'])]
+        if taken:
+            self.fail('Cannot change the peer URLs of %s to %s: they already belong to %s. Peer URLs must be unique.'
+                      % (_describe(member), ', '.join(peer_urls), ' and '.join(
+                          '%s (peer URLs %s)' % (_describe(m), ', '.join(m['peer_urls'])) for m in taken)))
+        if member['is_learner']:
+            return
+        voters = [m for m in self.members if not m['is_learner']]
+        others = [m for m in voters if m['id'] != member['id']]
+        health = self.health(others)
+        healthy = [m for m in others if health[m['id']]['health']]
+        need = _quorum(len(voters))
+        if len(healthy) < need:
+            sick = [m for m in others if not health[m['id']]['health']]
+            self.fail('Refusing to change the peer URLs of %s: the other members cannot reach it until it runs at the '
+                      'new peer URLs, and the %d voting members need %d healthy members for quorum, but only %d of '
+                      'the others are healthy%s. Bring %s back first.'
+                      % (_describe(member), len(voters), need, len(healthy), ''.join(
+                          '; %s is not healthy (%s)' % (_describe(m), health[m['id']]['reason']) for m in sick),
+                         ' and '.join(m['name'] or m['id'] for m in sick) or 'more members'))
+
+    def update_peer_urls(self):
+        member, peer_urls = self.member, self.params['peer_urls']
+        self.check_can_update(member, peer_urls)
+        text = 'the peer URLs of member %s from %s to %s' % (
+            _describe(member), ', '.join(member['peer_urls']), ', '.join(peer_urls))
+        if self.module.check_mode:
+            self.member = dict(member, peer_urls=list(peer_urls))
+            self.act('Would change %s.' % text)
+            return
+
+        def applied():
+            found = [m for m in self.client.member_list() if m['id'] == member['id']]
+            return found[0] if found and _same_urls(found[0]['peer_urls'], peer_urls) else None
+
+        self.retry('change %s' % text, lambda: self.client.member_update(member['id'], peer_urls), applied,
+                   self.params['retry_timeout'])
+        self.act('Changed %s.' % text)
+        self.refresh()
+
     def ensure_present(self):
         state = self.params['state']
         self.member = self.find_own()
         self.before = dict(self.member) if self.member else None
         if self.member is None:
             self.add(as_learner=self.params['learner'] or state == 'promoted')
+        elif not _same_urls(self.member['peer_urls'], self.params['peer_urls']):
+            self.update_peer_urls()  # find_own() fails unless update_peer_urls is true
         if state == 'promoted' and self.member['is_learner']:
             self.promote()
 
@@ -682,6 +753,7 @@ def main():
         id=dict(type='str'),
         state=dict(type='str', default='present', choices=['present', 'promoted', 'absent']),
         learner=dict(type='bool', default=True),
+        update_peer_urls=dict(type='bool', default=False),
         promote_timeout=dict(type='int', default=60),
         retry_timeout=dict(type='int', default=30),
     )
@@ -711,6 +783,9 @@ def main():
             module.fail_json(msg='%s must be zero or more seconds, got %d.' % (option, params[option]))
     if params['id'] is not None and params['state'] != 'absent':
         module.fail_json(msg='id only selects a member to remove (state=absent); give name and peer_urls instead.')
+    if params['update_peer_urls'] and params['state'] == 'absent':
+        module.fail_json(msg='update_peer_urls changes the peer URLs of a member that stays: use it with state=present '
+                             'or state=promoted, not state=absent.')
     Membership(module).run()
 
 

@@ -1,10 +1,11 @@
 """quorum.etcd.member run through Ansible against real etcd clusters."""
 import os
 import re
+import shutil
 
 import pytest
 
-from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient, EtcdError
+from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient, EtcdError, b64decode, b64encode
 from conftest import Etcd, free_port, start_cluster, stop_cluster, wait_healthy
 
 HEX = re.compile(r'^[0-9a-f]+$')
@@ -266,3 +267,81 @@ def test_single_member_cluster(run_tasks, etcd_single):
     assert removed.get('failed') is not True, removed
     assert removed['changed'] is True and removed['member']['id'] == added['member']['id']
     assert ids_and_names(client) == before
+
+
+@pytest.mark.parametrize('version', ['3.5.1', '3.4.23'])
+def test_a_member_moves_to_other_peer_urls_keeping_its_id_and_data(run_tasks, etcd_bin, tmp_path, version):
+    """The way a member moves to another host: stop it, copy its data directory, change its peer URLs, start it
+    at the new URLs. Here the new host is a new data directory and new loopback ports."""
+    members = start_cluster(etcd_bin(version), str(tmp_path / 'cluster'), 3)
+    old = members[2]
+    os.makedirs(str(tmp_path / 'new-host'))
+    moved = Etcd(old.bindir, str(tmp_path / 'new-host'), old.name)
+    try:
+        urls = [m.client_url for m in members]
+        client = client_of(members)
+        client.put('/moved/before', 'kept')
+        member_id = [m['id'] for m in client.member_list() if m['name'] == old.name][0]
+        args = dict(endpoints=urls[:2], name=old.name, peer_urls=[moved.peer_url], update_peer_urls=True)
+
+        not_asked, taken, absent, plan = run_tasks([
+            ('member', dict(args, update_peer_urls=False)),
+            ('member', dict(args, peer_urls=[members[0].peer_url])),
+            ('member', dict(args, state='absent')),
+            ('member', args, True),
+        ])
+        assert not_asked['failed'] is True and not_asked['changed'] is False
+        assert not_asked['msg'].startswith('Member %s (ID %s) already exists with peer URLs %s, not %s.'
+                                           % (old.name, member_id, old.peer_url, moved.peer_url)), not_asked['msg']
+        assert 'update_peer_urls: true' in not_asked['msg']
+
+        assert taken['failed'] is True and taken['changed'] is False
+        assert taken['msg'] == ('Cannot change the peer URLs of %s (ID %s) to %s: they already belong to %s (ID %s) '
+                                '(peer URLs %s). Peer URLs must be unique.'
+                                % (old.name, member_id, members[0].peer_url, members[0].name,
+                                   [m['id'] for m in client.member_list() if m['name'] == members[0].name][0],
+                                   members[0].peer_url)), taken['msg']
+
+        assert absent['failed'] is True and 'not state=absent' in absent['msg']
+
+        text = 'the peer URLs of member %s (ID %s) from %s to %s' % (old.name, member_id, old.peer_url, moved.peer_url)
+        assert plan.get('failed') is not True, plan
+        assert plan['changed'] is True and plan['actions'] == ['Would change %s.' % text]
+        assert plan['member']['id'] == member_id and plan['member']['peer_urls'] == [moved.peer_url]
+        assert '%s=%s' % (old.name, moved.peer_url) in plan['initial_cluster'].split(',')
+        assert [m['peer_urls'] for m in client.member_list() if m['id'] == member_id] == [[old.peer_url]]
+
+        # Stop the member and copy its data, as to a new host; the other two keep the quorum.
+        old.stop()
+        shutil.copytree(old.data_dir, moved.data_dir)
+        changed, again = run_tasks([('member', args), ('member', args)])
+        assert changed.get('failed') is not True, changed
+        assert changed['changed'] is True and changed['actions'] == ['Changed %s.' % text]
+        assert changed['member']['id'] == member_id and changed['member']['peer_urls'] == [moved.peer_url]
+        assert again.get('failed') is not True, again
+        assert again['changed'] is False and again['actions'] == [] and again['member']['id'] == member_id
+
+        # The copy starts at the new URLs as the same member, with the data it had.
+        moved.start(changed['initial_cluster'], 'unused', state='existing')
+        wait_healthy([moved])
+        now = [m for m in client_of([moved]).member_list() if m['id'] == member_id]
+        assert [(m['name'], m['peer_urls'], m['client_urls'], m['is_learner']) for m in now] == [
+            (old.name, [moved.peer_url], [moved.client_url], False)]
+        local = EtcdClient(dict(endpoints=[moved.client_url])).call(
+            'kv/range', {'key': b64encode('/moved/before'), 'serializable': True})
+        assert [b64decode(kv['value']) for kv in local.get('kvs', [])] == ['kept']
+        assert sorted(m['name'] for m in client_of([moved]).member_list()) == sorted(m.name for m in members)
+
+        # With one of the two others down, moving the third would leave no healthy quorum: refused.
+        members[0].stop()
+        refused, = run_tasks([('member', dict(endpoints=[moved.client_url], name=members[1].name,
+                                              peer_urls=['http://127.0.0.1:%d' % free_port()],
+                                              update_peer_urls=True, timeout=2))])
+        assert refused['failed'] is True and refused['changed'] is False
+        assert refused['msg'].startswith('Refusing to change the peer URLs of %s (ID ' % members[1].name)
+        assert 'the 3 voting members need 2 healthy members for quorum, but only 1 of the others are healthy; %s' \
+            % members[0].name in refused['msg'], refused['msg']
+        assert [m['peer_urls'] for m in client_of([moved]).member_list() if m['name'] == members[1].name] == [
+            [members[1].peer_url]]
+    finally:
+        stop_cluster(members + [moved])

@@ -351,11 +351,42 @@ class EtcdClient(object):
         answer = self.call('cluster/member/promote', {'ID': id_from_hex(member_id)})
         return [_member(m) for m in answer.get('members', [])]
 
+    def member_update(self, member_id, peer_urls):
+        """Set the peer URLs of the member with this hex ID (etcdctl member update); returns all members."""
+        answer = self.call('cluster/member/update', {'ID': id_from_hex(member_id), 'peerURLs': list(peer_urls)})
+        return [_member(m) for m in answer.get('members', [])]
+
     def alarms(self, endpoint=None):
         """Active alarms: [{'member_id': hex, 'alarm': 'NOSPACE' or 'CORRUPT'}]."""
         answer = self.call('maintenance/alarm', {'action': 'GET'}, endpoint)
         return [dict(member_id=id_to_hex(a.get('memberID')), alarm=a.get('alarm', 'NONE'))
                 for a in answer.get('alarms', [])]
+
+    def auth_enabled(self, endpoint=None):
+        """Whether authentication is enabled on the cluster.
+
+        With credentials, the authentication itself tells. Without, etcd is asked to authenticate a
+        user that does not exist: it answers "authentication is not enabled" only when it is not.
+        (etcd 3.4 has no auth/status.) Raises EtcdUnreachable/EtcdUnavailable like call().
+        """
+        if self.user:
+            candidates = [self._endpoint(endpoint)] if endpoint else self.endpoints
+            failures = []
+            for candidate in candidates:
+                try:
+                    self._authenticate(candidate)
+                except (EtcdUnreachable, EtcdUnavailable) as e:
+                    failures.append(e)
+                    continue
+                return bool(self._token)
+            raise failures[-1]
+        try:
+            self.call('auth/authenticate', {'name': 'quorum.etcd-auth-probe', 'password': ''}, endpoint)
+        except (EtcdUnreachable, EtcdUnavailable):
+            raise
+        except EtcdError as e:
+            return 'authentication is not enabled' not in (e.reason or str(e))
+        return True
 
     # -- health and leadership of members (shared by the member and leader modules)
 

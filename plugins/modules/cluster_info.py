@@ -16,8 +16,9 @@ description:
     version, and asks the cluster for its members and alarms.
   - Decides whether the cluster is healthy and, when it is not, says why in RV(problems).
   - The cluster counts as healthy when every endpoint answers that it is healthy, all answering endpoints agree on
-    exactly one leader, every member has started, no alarm is raised and, if O(expected_members) is set, exactly
-    that many voting members have started.
+    exactly one leader, every member has started, no alarm is raised, if O(expected_members) is set, exactly
+    that many voting members have started and, if O(max_raft_lag) is set, every endpoint has applied the raft log
+    to within that many entries of the leader.
   - An unhealthy cluster is reported, not a failure, unless O(wait=true) or no endpoint answers at all.
   - Never changes anything.
 author:
@@ -47,6 +48,17 @@ options:
     description:
       - Number of started voting members (learners do not count) the cluster must have to count as healthy.
       - Use it with O(wait=true) to wait until a new member has joined, or a removed one is gone.
+    type: int
+  max_raft_lag:
+    description:
+      - Largest number of raft entries an endpoint's applied index may be behind the leader's applied index for the
+        cluster to count as healthy. Every endpoint of O(endpoints) is compared, learners too.
+      - The leader is read first and then each endpoint, so the time between the reads never makes a member look
+        further behind than it is. A leader that is not among O(endpoints) is read through the client URLs it
+        advertises.
+      - Use it with O(wait=true) before and after restarting a member, so that no member is restarted while another
+        one is still catching up. Each endpoint's lag is returned in RV(endpoints[].raft_lag).
+      - Not set, the lag is neither measured nor checked.
     type: int
 seealso:
   - name: etcdctl endpoint health / endpoint status / member list
@@ -79,6 +91,13 @@ EXAMPLES = r'''
     wait_timeout: 120
     expected_members: 3
 
+- name: Wait until every member has caught up with the leader (at most 100 entries behind)
+  quorum.etcd.cluster_info:
+    endpoints: [http://10.0.0.11:2379, http://10.0.0.12:2379, http://10.0.0.13:2379]
+    wait: true
+    expected_members: 3
+    max_raft_lag: 100
+
 - name: Fail unless the cluster is healthy
   quorum.etcd.cluster_info:
   register: etcd
@@ -107,6 +126,12 @@ cluster_version:
   returned: always
   type: str
   sample: 3.5.0
+auth_enabled:
+  description:
+    - Whether authentication is enabled on the cluster (C(etcdctl auth enable)); null when no endpoint could tell.
+  returned: always
+  type: bool
+  sample: false
 leader:
   description: The leader all answering endpoints agree on; null when there is none or they disagree.
   returned: always
@@ -214,6 +239,12 @@ endpoints:
       description: Raft index the member has applied.
       type: int
       sample: 8
+    raft_lag:
+      description:
+        - Entries the member's applied index is behind the leader's, read right after the leader's; 0 for the leader.
+        - Null unless O(max_raft_lag) is set, or when the leader or this member did not report its index.
+      type: int
+      sample: 0
 alarms:
   description: Active alarms (C(etcdctl alarm list)).
   returned: always
@@ -246,7 +277,7 @@ def _endpoint_report(client, endpoint):
     """What one endpoint says about itself; 'answered' is False when it could not be reached."""
     report = dict(endpoint=endpoint, healthy=False, error=None, member_id=None, name=None, version=None,
                   db_size=None, db_size_in_use=None, leader=None, is_leader=False, is_learner=None,
-                  raft_term=None, raft_index=None, raft_applied_index=None)
+                  raft_term=None, raft_index=None, raft_applied_index=None, raft_lag=None)
     extra = dict(answered=False, cluster_id=None, cluster_version=None, errors=[])
     health_timed_out = False
     try:
@@ -320,7 +351,43 @@ def _member_problems(members, alarms, names, expected_members):
     return problems
 
 
-def gather(client, expected_members=None):
+def _raft_lag(client, reports, members, leader, max_raft_lag, problems):
+    """Compare each endpoint's applied index with the leader's, read first: sets 'raft_lag' in the reports."""
+    leader_urls = [r['endpoint'] for r in reports if r['member_id'] == leader['id']]
+    leader_urls += [u for m in members if m['id'] == leader['id'] for u in m['client_urls'] if u not in leader_urls]
+    leader_applied = None
+    for url in leader_urls:
+        try:
+            status = client.status(url)
+        except EtcdError:
+            continue
+        if status['member_id'] == leader['id']:
+            leader_applied = status['raft_applied_index']
+            break
+    if leader_applied is None:
+        problems.append('the raft index of the leader %s (%s) could not be read to compare the members with it'
+                        % (leader['name'], leader['id']))
+        return
+    for report in reports:
+        if not report['member_id']:
+            continue  # did not answer: already a problem
+        if report['member_id'] == leader['id']:
+            report['raft_lag'] = 0
+            continue
+        try:
+            applied = client.status(report['endpoint'])['raft_applied_index']
+        except EtcdError as e:
+            problems.append('endpoint %s did not report its raft index: %s' % (report['endpoint'], e))
+            continue
+        report['raft_lag'] = max(0, leader_applied - applied)
+        if report['raft_lag'] > max_raft_lag:
+            problems.append('endpoint %s (member %s) has applied raft index %d, %d entries behind the leader %s (%d); '
+                            'at most %d may be (max_raft_lag)'
+                            % (report['endpoint'], report['name'] or report['member_id'], applied,
+                               report['raft_lag'], leader['name'], leader_applied, max_raft_lag))
+
+
+def gather(client, expected_members=None, max_raft_lag=None):
     """Everything cluster_info returns, plus 'answered': whether any endpoint answered."""
     problems, reports, extras = [], [], []
     for endpoint in client.endpoints:
@@ -364,6 +431,8 @@ def gather(client, expected_members=None):
                 if x['cluster_version']]
     result['cluster_version'] = versions[0] if versions else None
     problems.extend(_member_problems(result['members'], result['alarms'], names, expected_members))
+    if max_raft_lag is not None and result['leader'] is not None:
+        _raft_lag(client, reports, result['members'], result['leader'], max_raft_lag, problems)
     result['healthy'] = not problems
     return result
 
@@ -374,23 +443,33 @@ def main():
         wait=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=60),
         expected_members=dict(type='int'),
+        max_raft_lag=dict(type='int'),
     )
     module = AnsibleModule(argument_spec=argument_spec, required_together=ETCD_REQUIRED_TOGETHER,
                            supports_check_mode=True)
     expected = module.params['expected_members']
     if expected is not None and expected < 1:
         module.fail_json(msg='expected_members must be at least 1, got %d.' % expected)
+    max_raft_lag = module.params['max_raft_lag']
+    if max_raft_lag is not None and max_raft_lag < 0:
+        module.fail_json(msg='max_raft_lag must be 0 or more, got %d.' % max_raft_lag)
 
     client = EtcdClient(module.params)
     deadline = time.time() + module.params['wait_timeout']
     while True:
         started = time.time()
-        result = gather(client, expected)
+        result = gather(client, expected, max_raft_lag)
         answered = result.pop('answered')
         if result['healthy'] or not module.params['wait'] or time.time() >= deadline:
             break
         time.sleep(max(0.0, min(1.0 - (time.time() - started), deadline - time.time())))
 
+    result['auth_enabled'] = None
+    if answered:
+        try:
+            result['auth_enabled'] = client.auth_enabled()
+        except EtcdError:
+            pass
     if module.params['wait'] and not result['healthy']:
         module.fail_json(msg='The etcd cluster did not become healthy within %d seconds: %s'
                          % (module.params['wait_timeout'], '; '.join(result['problems'])), **result)

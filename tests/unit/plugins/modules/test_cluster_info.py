@@ -151,3 +151,79 @@ def test_cluster_without_quorum(run_module, etcd_bin, tmp_path):
     assert 'no endpoint knows a leader' in problems
     survivor = result['endpoints'][0]
     assert survivor['member_id'] and survivor['leader'] is None and survivor['is_leader'] is False
+
+
+def _leader_and_followers(urls):
+    client = EtcdClient(dict(endpoints=urls))
+    statuses = [client.status(url) for url in urls]
+    leader = [s['endpoint'] for s in statuses if s['member_id'] == s['leader']]
+    assert len(leader) == 1, statuses
+    return leader[0], [url for url in urls if url != leader[0]]
+
+
+def test_max_raft_lag_on_a_caught_up_cluster(run_tasks, etcd_cluster):
+    urls = [m.client_url for m in etcd_cluster]
+    gated, strict, plain = run_tasks([
+        ('cluster_info', dict(endpoints=urls, expected_members=3, max_raft_lag=100, wait=True, wait_timeout=20)),
+        # An idle cluster: every member has applied what the leader has.
+        ('cluster_info', dict(endpoints=urls, max_raft_lag=0, wait=True, wait_timeout=20)),
+        ('cluster_info', dict(endpoints=urls)),
+    ])
+    for result in (gated, strict):
+        assert result.get('failed') is not True, result
+        assert result['healthy'] is True, result['problems']
+        lags = dict((e['endpoint'], e['raft_lag']) for e in result['endpoints'])
+        assert all(isinstance(lag, int) and lag >= 0 for lag in lags.values()), lags
+        leader = [e for e in result['endpoints'] if e['is_leader']][0]
+        assert leader['raft_lag'] == 0
+    assert all(lag == 0 for lag in (e['raft_lag'] for e in strict['endpoints']))
+    # Not asked for, not measured.
+    assert [e['raft_lag'] for e in plain['endpoints']] == [None, None, None]
+
+
+def test_max_raft_lag_reads_a_leader_outside_the_endpoints(run_module, etcd_cluster):
+    """The gate before restarting the leader asks only the other members: the leader is found
+    through the client URLs it advertises."""
+    leader, followers = _leader_and_followers([m.client_url for m in etcd_cluster])
+    result = run_module('cluster_info', dict(endpoints=followers, expected_members=3, max_raft_lag=100,
+                                             wait=True, wait_timeout=20))
+
+    assert result.get('failed') is not True, result
+    assert result['healthy'] is True, result['problems']
+    assert [e['endpoint'] for e in result['endpoints']] == followers
+    assert all(e['raft_lag'] is not None and e['raft_lag'] >= 0 and not e['is_leader'] for e in result['endpoints'])
+
+
+def test_max_raft_lag_must_not_be_negative(run_module, etcd_cluster):
+    result = run_module('cluster_info', dict(endpoints=[etcd_cluster[0].client_url], max_raft_lag=-1))
+    assert result['failed'] is True
+    assert result['msg'] == 'max_raft_lag must be 0 or more, got -1.'
+
+
+def test_auth_disabled_is_reported(run_module, etcd_single):
+    result = run_module('cluster_info', dict(endpoints=[etcd_single.client_url]))
+    assert result.get('failed') is not True, result
+    assert result['auth_enabled'] is False
+
+
+def test_auth_enabled_is_reported_on_etcd_3_4(run_tasks, etcd_bin, tmp_path):
+    """etcd 3.4 has no auth/status: the module asks it to authenticate a user that does not exist."""
+    members = start_cluster(etcd_bin('3.4.23'), str(tmp_path / 'auth'), 1)
+    url = members[0].client_url
+    try:
+        client = EtcdClient(dict(endpoints=[url]))
+        client.call('auth/user/add', {'name': 'root', 'password': 'secret'})
+        client.call('auth/user/grant', {'user': 'root', 'role': 'root'})
+        client.call('auth/enable', {})
+        anonymous, with_credentials = run_tasks([
+            ('cluster_info', dict(endpoints=[url])),
+            ('cluster_info', dict(endpoints=[url], user='root', password='secret')),
+        ])
+    finally:
+        stop_cluster(members)
+
+    # Without credentials etcd refuses the alarm list, yet still says that auth is on.
+    assert anonymous['auth_enabled'] is True, anonymous
+    assert with_credentials.get('failed') is not True, with_credentials
+    assert with_credentials['healthy'] is True, with_credentials['problems']
+    assert with_credentials['auth_enabled'] is True

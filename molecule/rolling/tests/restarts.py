@@ -1,0 +1,91 @@
+"""Helpers of the rolling and upgrade scenarios: the members, their unit start times, the
+restarts their journal logged, the leader and versions as etcd reports them, and playbook runs
+with their time printed. Only the scenario's own lab addresses are contacted."""
+
+import time
+
+import requests
+
+from lab import INVENTORY, PlaybookRun, address, hosts
+
+HOSTS = {h.backend.name: h for h in hosts("etcd")}
+NAMES = sorted(HOSTS)
+IP = {name: address(host) for name, host in HOSTS.items()}
+URLS = ["http://%s:2379" % IP[name] for name in NAMES]
+URL = dict(zip(NAMES, URLS))
+# A value etcd refuses at start: "invalid value "many" for ETCD_MAX_TXN_OPS: parse error".
+BAD_SETTING = 'ETCD_MAX_TXN_OPS="many"'
+
+
+def started_at(name):
+    """When etcd's unit last became active, on the monotonic clock all lab hosts share."""
+    return int(HOSTS[name].check_output("systemctl show etcd -p ActiveEnterTimestampMonotonic --value"))
+
+
+def start_times():
+    return {name: started_at(name) for name in NAMES}
+
+
+def starts_logged(name):
+    """How many times systemd has logged starting etcd on the host."""
+    return int(HOSTS[name].run("journalctl -u etcd -o cat --no-pager | grep -c '^Started '").stdout.strip() or 0)
+
+
+def starts_logged_all():
+    return {name: starts_logged(name) for name in NAMES}
+
+
+def _post(url, path, body=None):
+    return requests.post(url + path, json=body or {}, timeout=3).json()
+
+
+def _answering(ask):
+    """{member: ask(its client URL)} for the members that answer."""
+    answers = {}
+    for name in NAMES:
+        try:
+            answers[name] = ask(URL[name])
+        except (requests.RequestException, ValueError):
+            continue
+    return answers
+
+
+def leader():
+    """Name of the member every answering member follows."""
+    lists = _answering(lambda url: _post(url, "/v3/cluster/member/list")["members"])
+    names = {m["ID"]: m["name"] for m in next(iter(lists.values()))}
+    leaders = set(_answering(lambda url: _post(url, "/v3/maintenance/status")["leader"]).values())
+    assert len(leaders) == 1, leaders
+    return names[leaders.pop()]
+
+
+def versions():
+    """{member: the etcd version it runs}, for the members that answer."""
+    return _answering(lambda url: requests.get(url + "/version", timeout=3).json()["etcdserver"])
+
+
+def cluster_version():
+    return requests.get(URL[leader()] + "/version", timeout=3).json()["etcdcluster"]
+
+
+def order(leader_name):
+    """The order quorum.etcd.rolling_restart and quorum.etcd.upgrade restart members in."""
+    return [name for name in NAMES if name != leader_name] + [leader_name]
+
+
+def playbook(name, *args):
+    run = PlaybookRun(INVENTORY, name, *args)
+    print("%s %s: rc=%d in %.1f s" % (name, " ".join(args), run.rc, run.seconds))
+    return run
+
+
+def break_config(name):
+    """One bad line in the member's environment file: etcd refuses to start with it."""
+    HOSTS[name].check_output("echo '%s' >> /etc/etcd/etcd.conf" % BAD_SETTING)
+
+
+def wait_until(what, condition, timeout=30, step=0.2):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "gave up after %d s waiting until %s" % (timeout, what)
+        time.sleep(step)

@@ -1,0 +1,79 @@
+"""quorum.etcd.rolling_restart on a live three-member cluster with a writer running.
+
+The cases run in file order, each on the cluster the one before left: check mode restarts
+nothing; every member restarts exactly once, the leader last; a member whose configuration is
+broken stops the run at its restart, the member after it is untouched and writes go on; the
+server role then repairs it through the same gates."""
+
+from restarts import (BAD_SETTING, HOSTS, NAMES, URLS, break_config, leader, order, playbook, start_times,
+                      starts_logged_all, wait_until)
+from writer import Writer
+
+
+def test_check_mode_restarts_nothing():
+    before = start_times()
+    run = playbook("quorum.etcd.rolling_restart", "--check")
+    assert run.rc == 0, run
+    assert [task for task, _ in run.changed] == [
+        "quorum.etcd.server : Report the order check mode would restart the members in"], run
+    assert start_times() == before
+
+
+def test_every_member_restarts_once_the_leader_last():
+    first_leader = leader()
+    before, logged = start_times(), starts_logged_all()
+
+    with Writer(URLS, prefix="/rolling/restart/") as writer:
+        run = playbook("quorum.etcd.rolling_restart")
+    assert run.rc == 0, run
+    report = writer.verify(URLS)
+    print("rolling restart with the writer: longest write gap %.3f s, %d errors, playbook %.1f s"
+          % (report["longest_gap_seconds"], report["errors"], run.seconds))
+
+    after = start_times()
+    assert all(after[name] > before[name] for name in NAMES), (before, after)
+    assert {name: count - logged[name] for name, count in starts_logged_all().items()} == {n: 1 for n in NAMES}
+    assert sorted(after, key=after.get) == order(first_leader), (after, first_leader)
+    # The leader handed over before its restart, and only then.
+    moves = [task for task, _ in run.changed if "Move the leadership away from" in task]
+    assert moves == ["quorum.etcd.server : Move the leadership away from %s" % first_leader], run.changed
+
+
+def test_a_broken_member_stops_the_run_and_the_rest_is_untouched():
+    first_leader = leader()
+    first, second, third = order(first_leader)
+    break_config(second)
+    before = start_times()
+
+    with Writer(URLS, prefix="/rolling/broken/") as writer:
+        run = playbook("quorum.etcd.rolling_restart")
+        stopped = start_times()
+        acknowledged = len(writer.acknowledged)
+        # Two members of three keep the quorum: the cluster goes on taking writes.
+        wait_until("the writer gets 50 more writes acknowledged",
+                   lambda: len(writer.acknowledged) >= acknowledged + 50)
+
+        assert run.rc != 0, run
+        message = [m for m in run.messages if m and m.startswith("Stopped at")]
+        assert len(message) == 1, run
+        message = message[0]
+        print(message)
+        assert message.startswith('Stopped at %s (member %s): the step "Restart etcd on %s" failed:'
+                                  % (second, second, second)), message
+        assert 'last logged: ' in message and 'invalid value \\"many\\" for ETCD_MAX_TXN_OPS' in message, message
+        assert "Restarted before it in this run: %s; not restarted: %s." % (first, third) in message, message
+        assert stopped[first] > before[first]
+        assert stopped[third] == before[third], "%s was restarted after the run stopped" % third
+        assert HOSTS[third].service("etcd").is_running
+
+        # The server role writes the configuration again and restarts that member alone, through
+        # the same gates: before, the two others must be healthy; after, all three.
+        repair = playbook("quorum.etcd.deploy")
+        assert repair.rc == 0, repair
+    writer.verify(URLS)
+
+    repaired = start_times()
+    assert repaired[second] > stopped[second]
+    assert {n: repaired[n] for n in (first, third)} == {n: stopped[n] for n in (first, third)}
+    assert BAD_SETTING not in HOSTS[second].file("/etc/etcd/etcd.conf").content_string
+    assert all(HOSTS[name].service("etcd").is_running for name in NAMES)

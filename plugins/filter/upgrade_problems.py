@@ -1,0 +1,223 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""etcd's upgrade rules as data, and the check of a planned upgrade against them.
+
+UPGRADE_RULES is the one place that says what etcd allows when a cluster moves to a new minor
+version. The upgrade playbook asks upgrade_problems() before it touches any host, and
+upgrade_rule() for the checks a target needs (the v2 store check of 3.6).
+"""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: upgrade_problems
+short_description: What etcd's upgrade rules say against upgrading a cluster to a version
+description:
+  - Checks a planned rolling upgrade of an etcd cluster against etcd's upgrade rules and returns one sentence per
+    problem; an empty list means the upgrade may go ahead.
+  - Refuses a target that is not an exact release C(X.Y.Z), a downgrade (a member runs a newer version than the
+    target), a change of major version, and a skipped minor version (C(3.4) to C(3.6)).
+  - For an upgrade to a new minor version, applies that version's rules from the table C(UPGRADE_RULES) in this
+    file, each with the etcd documentation it comes from. C(3.5) cannot be rolled to from C(3.4) on a cluster
+    with authentication enabled. C(3.6) needs every member on C(3.5.26) or later first, settings that C(3.6)
+    removed (C(ETCD_ENABLE_V2), C(ETCD_EXPERIMENTAL_ENABLE_V2V3), C(ETCD_PROXY*)) out of every member's
+    configuration, and a v2 store without custom data (C(etcdutl check v2store)).
+  - A patch upgrade within a minor version has no further rules.
+positional: _input, target
+options:
+  _input:
+    description:
+      - The etcd version each member runs, as a mapping of member (or host) name to C(X.Y.Z).
+      - A member whose version is not known (null) is left out of the checks.
+    type: dict
+    required: true
+  target:
+    description: The version to upgrade to, C(etcd_version).
+    type: str
+    required: true
+  auth_enabled:
+    description: Whether authentication is enabled on the cluster (RV(quorum.etcd.cluster_info#module:auth_enabled)).
+    type: bool
+    default: false
+  config:
+    description:
+      - The C(ETCD_*) settings of each member, as a mapping of host name to a mapping of variable to value
+        (what C(etcd.conf) holds and what C(etcd_extra_config) would write).
+    type: dict
+    default: {}
+  v2store:
+    description:
+      - Result of C(etcdutl check v2store) on each member, as a mapping of host name to V(clean) or the output that
+        says what custom content was found. Not given, the v2 store is not judged.
+    type: dict
+"""
+
+EXAMPLES = r"""
+- name: Refuse an upgrade that etcd's rules forbid
+  ansible.builtin.assert:
+    that: __problems | length == 0
+    fail_msg: "{{ __problems | join(' ') }}"
+  vars:
+    __problems: "{{ {'etcd1': '3.4.23', 'etcd2': '3.4.23'} | quorum.etcd.upgrade_problems('3.6.0') }}"
+    # ['from 3.4.23 to 3.6.0 skips 3.5: etcd upgrades one minor version at a time; ...']
+"""
+
+RETURN = r"""
+_value:
+  description: One sentence per problem, saying what is wrong and what to do; empty when the upgrade may go ahead.
+  type: list
+  elements: str
+"""
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+# The upgrade rules of etcd, one entry per minor version a cluster can be upgraded to.
+#   from:            the only minor version a rolling upgrade to this one starts from
+#   min_from:        the lowest patch release of that version every member must run first, or None
+#   auth:            why an auth-enabled cluster cannot roll to this version, or None when it can
+#   removed_config:  settings (as ETCD_* variables) this version no longer accepts
+#   v2store_check:   whether `etcdutl check v2store` (of the new version) must find no custom data first
+#   sources:         where the rules come from
+UPGRADE_RULES = {
+    '3.4': dict(
+        from_minor='3.3',
+        min_from=None,
+        auth=None,
+        removed_config=(),
+        v2store_check=False,
+        sources=('https://etcd.io/docs/v3.4/upgrades/upgrade_3_4/',),
+    ),
+    '3.5': dict(
+        from_minor='3.4',
+        min_from=None,
+        auth=('etcd does not support a rolling upgrade from 3.4 to 3.5 on a cluster with authentication enabled, '
+              'because 3.5 changes the format of the WAL entries related to auth'),
+        removed_config=(),
+        v2store_check=False,
+        sources=('https://etcd.io/docs/v3.5/upgrades/upgrade_3_5/ (upgrade checklists: "If your cluster enables '
+                 'auth, rolling upgrade from 3.4 or older version isn\'t supported")',),
+    ),
+    '3.6': dict(
+        from_minor='3.5',
+        # 3.5.20 fixed "too many learner member" (etcd-io/etcd#19557), 3.5.24-3.5.26 further upgrade
+        # blockers, 3.5.26 the "zombie members" left in the v3 store (etcd-io/etcd#20967).
+        min_from='3.5.26',
+        auth=None,
+        removed_config=('ETCD_ENABLE_V2', 'ETCD_EXPERIMENTAL_ENABLE_V2V3', 'ETCD_PROXY', 'ETCD_PROXY_FAILURE_WAIT',
+                        'ETCD_PROXY_REFRESH_INTERVAL', 'ETCD_PROXY_DIAL_TIMEOUT', 'ETCD_PROXY_WRITE_TIMEOUT',
+                        'ETCD_PROXY_READ_TIMEOUT'),
+        v2store_check=True,
+        sources=('https://etcd.io/docs/v3.6/upgrades/upgrade_3_6/ ("Update 3.5", "V2 Store", "Flags removed")',
+                 'https://etcd.io/blog/2025/zombie_members_upgrade/ ("upgrade your cluster to v3.5.26 or later")'),
+    ),
+}
+
+_RELEASE = re.compile(r'(\d+)\.(\d+)\.(\d+)')
+
+
+def _parse(version):
+    found = _RELEASE.fullmatch(str(version)) if version is not None else None
+    return tuple(int(part) for part in found.groups()) if found else None
+
+
+def _minor(parsed):
+    return '%d.%d' % parsed[:2]
+
+
+def _text(parsed):
+    return '%d.%d.%d' % parsed
+
+
+def _listing(pairs):
+    return ', '.join('%s (%s)' % (name, version) for name, version in pairs)
+
+
+def upgrade_rule(target):
+    """The UPGRADE_RULES entry for the minor version of ``target``, or {} when there is none
+    (the quorum.etcd.upgrade_rule filter, plugins/filter/upgrade_rule.py)."""
+    parsed = _parse(target)
+    return dict(UPGRADE_RULES.get(_minor(parsed), {})) if parsed else {}
+
+
+def upgrade_problems(versions, target, auth_enabled=False, config=None, v2store=None):
+    if not isinstance(versions, dict):
+        raise AnsibleFilterError('upgrade_problems expects a mapping of member name to the version it runs, got %r'
+                                 % (versions,))
+    wanted = _parse(target)
+    if wanted is None:
+        return ['etcd_version %r is not an exact etcd release X.Y.Z such as 3.5.1: an upgrade needs the one version '
+                'every member is to run, not a moving target like "latest" or "3.5".' % (str(target),)]
+
+    running = []
+    for name, version in sorted(versions.items()):
+        if version is None or version == '':
+            continue
+        parsed = _parse(version)
+        if parsed is None:
+            return ['member %s reports version %r, which is not a release X.Y.Z; check that it runs an official etcd '
+                    'release.' % (name, version)]
+        running.append((name, parsed))
+    if not running:
+        return ['no member reported the etcd version it runs, so the upgrade cannot be checked against etcd\'s rules; '
+                'start the members and run again.']
+
+    newer = [(name, _text(v)) for name, v in running if v > wanted]
+    if newer:
+        return ['etcd_version %s is older than the version %s run%s: that is a downgrade, which quorum.etcd.upgrade '
+                'does not do. Keep etcd_version at the running version, or follow etcd\'s downgrade guide.'
+                % (_text(wanted), _listing(newer), 's' if len(newer) == 1 else '')]
+
+    lowest = min(v for _, v in running)
+    if lowest[0] != wanted[0]:
+        return ['from %s to %s changes the major version, for which etcd has no rolling upgrade.'
+                % (_text(lowest), _text(wanted))]
+    if wanted[1] - lowest[1] > 1:
+        skipped = ', '.join('%d.%d' % (wanted[0], minor) for minor in range(lowest[1] + 1, wanted[1]))
+        following = UPGRADE_RULES.get('%d.%d' % (wanted[0], lowest[1] + 2), {})
+        hint = (' (etcd %d.%d needs every member on %s or later before it)'
+                % (wanted[0], lowest[1] + 2, following['min_from'])) if following.get('min_from') else ''
+        return ['from %s to %s skips %s: etcd upgrades one minor version at a time. Upgrade to the latest %d.%d '
+                'release first%s, then on from there.'
+                % (_text(lowest), _text(wanted), skipped, wanted[0], lowest[1] + 1, hint)]
+    if wanted[:2] == lowest[:2]:
+        return []  # a patch upgrade: no further rules
+
+    rule = UPGRADE_RULES.get(_minor(wanted))
+    if rule is None:
+        return ['quorum.etcd knows no upgrade rules for etcd %s (it knows %s); add the rules from etcd\'s upgrade '
+                'guide to UPGRADE_RULES in plugins/filter/upgrade_problems.py first.'
+                % (_minor(wanted), ', '.join(sorted(UPGRADE_RULES)))]
+    problems = []
+    if rule['min_from']:
+        minimum = _parse(rule['min_from'])
+        behind = [(name, _text(v)) for name, v in running if v < minimum]
+        if behind:
+            problems.append('etcd %s needs every member on %s or later before the upgrade; %s run%s older: upgrade to '
+                            '%s or a later %s release first.'
+                            % (_minor(wanted), rule['min_from'], _listing(behind), 's' if len(behind) == 1 else '',
+                               rule['min_from'], rule['from_minor']))
+    if rule['auth'] and auth_enabled:
+        problems.append('authentication is enabled on the cluster, and %s. Disable authentication for the upgrade '
+                        '(etcdctl auth disable) and enable it again afterwards, or upgrade with all members stopped.'
+                        % rule['auth'])
+    for host, settings in sorted((config or {}).items()):
+        removed = sorted(set(settings or {}) & set(rule['removed_config']))
+        if removed:
+            problems.append('%s: %s set in its etcd configuration, which etcd %s no longer accepts; take %s out of '
+                            'etcd_extra_config and run quorum.etcd.deploy before the upgrade.'
+                            % (host, ', '.join(removed) + (' is' if len(removed) == 1 else ' are'), _minor(wanted),
+                               'it' if len(removed) == 1 else 'them'))
+    if rule['v2store_check'] and v2store is not None:
+        for host, result in sorted(v2store.items()):
+            if result != 'clean':
+                problems.append('%s: the v2 store holds custom data (etcdutl check v2store: %s), which etcd %s cannot '
+                                'read; clean it as etcd\'s %s upgrade guide says before the upgrade.'
+                                % (host, str(result).strip() or 'failed', _minor(wanted), _minor(wanted)))
+    return problems
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'upgrade_problems': upgrade_problems}

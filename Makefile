@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 HOSTS ?= 3
 
-.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build bench-deploy
+.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build bench-deploy bench-rolling
 
 help:
 	@echo "make demo        lab of $(HOSTS) hosts, deploy etcd, print the status table"
@@ -51,3 +51,6 @@ build: deps
 
 bench-deploy: image mirror
 	@$(ENV) python benchmarks/deploy.py
+
+bench-rolling: image mirror
+	@$(ENV) python benchmarks/rolling.py

@@ -164,17 +164,8 @@ def start_cluster(bindir, workdir, size):
     initial = ','.join('%s=%s' % (m.name, m.peer_url) for m in members)
     for member in members:
         member.start(initial, 'test-' + os.path.basename(workdir))
-    deadline = time.time() + 30
     try:
-        for member in members:
-            while not member.healthy():
-                if member.process.poll() is not None:
-                    raise RuntimeError('etcd %s exited with %s:\n%s'
-                                       % (member.name, member.process.returncode, member.log_tail()))
-                if time.time() > deadline:
-                    raise RuntimeError('etcd %s did not become healthy in 30s:\n%s'
-                                       % (member.name, member.log_tail()))
-                time.sleep(0.1)
+        wait_healthy(members)
     except RuntimeError:
         stop_cluster(members)
         raise

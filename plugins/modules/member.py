@@ -393,6 +393,12 @@ class Membership(object):
     def health(self, members):
         return dict((m['id'], self.client.member_health(m)) for m in members)
 
+    def split_by_health(self, members):
+        """(health by member ID, the healthy members, the others), in the order given."""
+        health = self.health(members)
+        healthy = [m for m in members if health[m['id']]['health']]
+        return health, healthy, [m for m in members if not health[m['id']]['health']]
+
     def wait_for_leader(self):
         deadline = time.time() + self.params['retry_timeout']
         while True:
@@ -483,8 +489,7 @@ class Membership(object):
                       'it with state=promoted, or remove it with state=absent and id=%s. Then re-run.'
                       % (name, '; '.join(_pending_state(m) for m in pending), first['id']))
         voters = [m for m in self.members if not m['is_learner']]
-        health = self.health(voters)
-        sick = [m for m in voters if not health[m['id']]['health']]
+        health, _, sick = self.split_by_health(voters)
         if sick:
             self.fail('Refusing to add member %s: etcd only adds members while every voting member is connected, '
                       'and %s. Bring %s back, or remove %s with state=absent, then re-run.'
@@ -521,15 +526,13 @@ class Membership(object):
 
     def check_can_promote(self, member):
         voters = [m for m in self.members if not m['is_learner']]
-        health = self.health(voters)
-        healthy = [m for m in voters if health[m['id']]['health']]
+        health, healthy, sick = self.split_by_health(voters)
         need = _quorum(len(voters) + 1)
         if len(healthy) + 1 < need:
             self.fail('Refusing to promote %s: the cluster would have %d voting members, which need %d healthy for '
                       'quorum, but only %d of the %d voting members are healthy (%s). Bring them back first.'
                       % (_describe(member), len(voters) + 1, need, len(healthy), len(voters), '; '.join(
-                          '%s: %s' % (m['name'] or m['id'], health[m['id']]['reason'])
-                          for m in voters if not health[m['id']]['health'])))
+                          '%s: %s' % (m['name'] or m['id'], health[m['id']]['reason']) for m in sick)))
 
     def promote(self):
         member = self.member
@@ -586,11 +589,9 @@ class Membership(object):
             return
         voters = [m for m in self.members if not m['is_learner']]
         others = [m for m in voters if m['id'] != member['id']]
-        health = self.health(others)
-        healthy = [m for m in others if health[m['id']]['health']]
+        health, healthy, sick = self.split_by_health(others)
         need = _quorum(len(voters))
         if len(healthy) < need:
-            sick = [m for m in others if not health[m['id']]['health']]
             self.fail('Refusing to change the peer URLs of %s: the other members cannot reach it until it runs at the '
                       'new peer URLs, and the %d voting members need %d healthy members for quorum, but only %d of '
                       'the others are healthy%s. Bring %s back first.'
@@ -666,11 +667,9 @@ class Membership(object):
                       'to. Add a third member first (state=promoted), then remove %s.'
                       % (_describe(target), _describe(other), target['name'] or target['id']))
         remaining = [m for m in voters if m['id'] != target['id']]
-        health = self.health(remaining)
-        healthy = [m for m in remaining if health[m['id']]['health']]
+        health, healthy, sick = self.split_by_health(remaining)
         need = _quorum(len(remaining))
         if len(healthy) < need:
-            sick = [m for m in remaining if not health[m['id']]['health']]
             self.fail('Refusing to remove %s: the %d voting members left would need %d healthy members for quorum, '
                       'and only %d would be healthy: %s. Bring %s back first, or remove a member that is down '
                       'instead of a healthy one.'

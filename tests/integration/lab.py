@@ -34,10 +34,39 @@ def address(host):
     return re.search(r"inet (\d+\.\d+\.\d+\.\d+)/", host.check_output("ip -4 -o addr show eth0")).group(1)
 
 
+# etcdctl as root on a member, with the TLS files the server role lists in /etc/etcd/etcdctl.env
+# (none on a plain-HTTP cluster). Without --endpoints it talks to the member's loopback listener.
+ETCDCTL = "set -a; [ -r /etc/etcd/etcdctl.env ] && . /etc/etcd/etcdctl.env; set +a; ETCDCTL_API=3 etcdctl"
+
+
 def etcdctl_json(host, *args):
-    """etcdctl on the host against its local endpoint, JSON output decoded."""
-    out = host.check_output("ETCDCTL_API=3 etcdctl -w json " + " ".join(["%s"] * len(args)), *args)
+    """etcdctl on the host (by default against its local endpoint), JSON output decoded."""
+    out = host.check_output(ETCDCTL + " -w json " + " ".join(["%s"] * len(args)), *args)
     return json.loads(out)
+
+
+def pki_dir(group="etcd"):
+    """The controller directory where quorum.etcd.pki keeps a cluster's CA and certificates."""
+    return group_var(group, "etcd_pki_dir")
+
+
+def client_tls(group="etcd"):
+    """requests options ({verify, cert}) for the admin client of the group's cluster,
+    or None while the cluster has no certificates (plain HTTP)."""
+    directory = pki_dir(group)
+    if not directory or not os.path.exists(os.path.join(directory, "ca.crt")):
+        return None
+    return {"verify": os.path.join(directory, "ca.crt"),
+            "cert": (os.path.join(directory, "admin.crt"), os.path.join(directory, "admin.key"))}
+
+
+def client_url(ip, group="etcd", port=2379):
+    """A member's client URL seen from the controller: https when the cluster has certificates."""
+    return "%s://%s:%d" % ("https" if client_tls(group) else "http", ip, port)
+
+
+def peer_url(ip, group="etcd", port=2380):
+    return "%s://%s:%d" % ("https" if client_tls(group) else "http", ip, port)
 
 
 def playbook_recap(playbook, *extra):

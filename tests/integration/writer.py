@@ -1,12 +1,13 @@
 """A client that writes while the cluster is being changed, then proves that
 every acknowledged write survived.
 
-    with Writer(endpoints, prefix="/scale/") as writer:
+    with Writer(endpoints, prefix="/scale/", tls=lab.client_tls()) as writer:
         ...change the cluster...
     report = writer.verify(endpoints)   # asserts; returns the figures
 
 Writes go to etcd's v3 JSON gateway with requests, one endpoint after another;
 a write counts as acknowledged only when etcd answered it with a revision.
+``tls`` is requests' {verify, cert} for a cluster with client certificates.
 Only lab addresses are written to: the endpoints the scenario passes in.
 """
 
@@ -26,7 +27,7 @@ def _range_end(prefix):
 
 
 class Writer:
-    def __init__(self, endpoints, prefix, interval=0.02, timeout=1.0, max_seconds=600):
+    def __init__(self, endpoints, prefix, interval=0.02, timeout=1.0, max_seconds=600, tls=None):
         self.endpoints = list(endpoints)
         self.prefix = prefix
         self.interval = interval
@@ -39,6 +40,9 @@ class Writer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._session = requests.Session()
+        if tls:
+            self._session.verify = tls["verify"]
+            self._session.cert = tls["cert"]
 
     def __enter__(self):
         self._thread.start()

@@ -520,3 +520,188 @@ class EtcdClient(object):
         if prefix:
             body['range_end'] = b64encode(prefix_range_end(key))
         return _int(self.call('kv/deleterange', body).get('deleted'))
+
+    # -- snapshots (used by the snapshot module) ------------------------------
+
+    def snapshot(self, endpoint, out):
+        """Stream a snapshot of one member's database from ``endpoint`` into the binary file object ``out``.
+
+        ``POST /v3/maintenance/snapshot`` answers with one JSON line per chunk (``{"result": {"blob": base64}}``),
+        read and written one at a time so that a large database is never held in memory. The last chunk etcd
+        sends is the SHA-256 of the database, so ``out`` gets exactly what ``etcdctl snapshot save`` writes.
+        Returns the number of bytes written. Raises EtcdUnreachable when the endpoint cannot be asked and
+        EtcdError when etcd reports an error or the stream ends before its last chunk.
+        """
+        endpoint = self._endpoint(endpoint)
+        self._authenticate(endpoint)
+        headers = {'Accept': 'application/json', 'Content-Type': 'application/json'}
+        if self._token:
+            headers['Authorization'] = self._token
+        url = endpoint + '/v3/maintenance/snapshot'
+        try:
+            # No timeout for the whole transfer: self.timeout applies to each read.
+            response = open_url(url, data='{}', headers=headers, method='POST', timeout=self.timeout,
+                                validate_certs=self.validate_certs, ca_path=self.ca_cert,
+                                client_cert=self.client_cert, client_key=self.client_key, use_netrc=False,
+                                http_agent='ansible-quorum.etcd')
+        except HTTPError as e:
+            try:
+                reason = e.read().decode('utf-8', 'replace').strip()[:300]
+            except (OSError, HTTPException, AttributeError):
+                reason = ''
+            raise EtcdError('%s answered HTTP %s: %s' % (url, e.code, reason or 'no reason given'),
+                            endpoint=endpoint, status=e.code, reason=reason)
+        except (URLError, OSError, HTTPException, ValueError) as e:
+            reason = str(getattr(e, 'reason', e))
+            raise EtcdUnreachable('%s did not answer: %s' % (url, reason), endpoint=endpoint, reason=reason)
+        written = 0
+        last = False
+        try:
+            for line in response:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    message = json.loads(line.decode('utf-8'))
+                except ValueError:
+                    raise EtcdError('%s sent a line that is not JSON: %r' % (url, line[:200]), endpoint=endpoint)
+                if 'error' in message:
+                    error = message['error'] or {}
+                    reason = error.get('message') or json.dumps(error)
+                    raise EtcdError('%s stopped the snapshot: %s' % (url, reason), endpoint=endpoint,
+                                    code=error.get('code'), reason=reason)
+                result = message.get('result') or {}
+                blob = base64.b64decode(result.get('blob') or '')
+                out.write(blob)
+                written += len(blob)
+                # remaining_bytes counts down to 0 (then left out) on the database's last chunk; the SHA-256
+                # chunk after it says 0 too. Whether the hash arrived whole is for the caller to check.
+                last = _int(result.get('remaining_bytes')) == 0
+        except (OSError, HTTPException) as e:
+            raise EtcdUnreachable('%s broke off the snapshot after %d bytes: %s' % (url, written, e),
+                                  endpoint=endpoint, reason=str(e))
+        finally:
+            response.close()
+        if not last or written == 0:
+            raise EtcdError('%s ended the snapshot stream after %d bytes, before its last chunk.' % (url, written),
+                            endpoint=endpoint)
+        return written
+
+    # -- authentication: users, roles and permissions (used by the auth module) ---
+    #
+    # Every request below needs a user with the root role once authentication is enabled. Users and
+    # roles that do not exist are returned as None; permissions as {'type', 'key', 'range_end'} with
+    # type 'read', 'write' or 'readwrite' and the key range as text ('' range_end: the one key). Key
+    # bytes that are not UTF-8 (a prefix's range_end can end in such a byte) are kept as surrogate
+    # escapes, so that a permission read here is revoked with exactly its bytes.
+
+    @staticmethod
+    def _auth_text(value):
+        """Base64 key bytes from the gateway -> text, bytes that are not UTF-8 as surrogate escapes."""
+        return base64.b64decode(value or '').decode('utf-8', 'surrogateescape')
+
+    @staticmethod
+    def _auth_b64(text):
+        """The inverse of _auth_text: text (with surrogate escapes) -> base64 of the original bytes."""
+        return base64.b64encode(text.encode('utf-8', 'surrogateescape')).decode('ascii')
+
+    def auth_set_enabled(self, enabled):
+        """Enable or disable authentication. Enabling needs user root with role root."""
+        self.call('auth/enable' if enabled else 'auth/disable', {})
+        # The next request authenticates again: a token is needed now, or no longer.
+        self._token = None
+
+    def check_password(self, name, password):
+        """Whether ``password`` authenticates ``name``: True, False, or None while authentication is
+        disabled (etcd checks passwords only when it is enabled). Needs no token and changes nothing."""
+        try:
+            self.call('auth/authenticate', {'name': name, 'password': password})
+        except (EtcdUnreachable, EtcdUnavailable):
+            raise
+        except EtcdError as e:
+            reason = e.reason or str(e)
+            if 'authentication is not enabled' in reason:
+                return None
+            if 'authentication failed' in reason:
+                # A wrong password, a user that does not exist, or a password given to a user without one.
+                return False
+            raise
+        return True
+
+    def user_list(self):
+        """Names of all users."""
+        return list(self.call('auth/user/list', {}).get('users') or [])
+
+    def user_get(self, name):
+        """The roles granted to user ``name`` (sorted), or None when there is no such user."""
+        try:
+            answer = self.call('auth/user/get', {'name': name})
+        except (EtcdUnreachable, EtcdUnavailable):
+            raise
+        except EtcdError as e:
+            if 'user name not found' in (e.reason or str(e)):
+                return None
+            raise
+        return sorted(answer.get('roles') or [])
+
+    def user_add(self, name, password=None):
+        """Add a user; without ``password`` the user has none and can only log in with a client
+        certificate whose CN is its name (etcd's no_password option, etcd 3.4 and later)."""
+        if password is None:
+            body = {'name': name, 'options': {'no_password': True}}
+        else:
+            body = {'name': name, 'password': password}
+        self.call('auth/user/add', body)
+
+    def user_delete(self, name):
+        self.call('auth/user/delete', {'name': name})
+
+    def user_change_password(self, name, password):
+        self.call('auth/user/changepw', {'name': name, 'password': password})
+
+    def user_grant_role(self, name, role):
+        self.call('auth/user/grant', {'user': name, 'role': role})
+
+    def user_revoke_role(self, name, role):
+        self.call('auth/user/revoke', {'name': name, 'role': role})
+
+    def role_list(self):
+        """Names of all roles (never the built-in role root, which etcd does not store as a role)."""
+        return list(self.call('auth/role/list', {}).get('roles') or [])
+
+    def role_get(self, name):
+        """The permissions of role ``name`` as etcd keeps them (sorted by key), or None when there is no such role."""
+        try:
+            answer = self.call('auth/role/get', {'role': name})
+        except (EtcdUnreachable, EtcdUnavailable):
+            raise
+        except EtcdError as e:
+            if 'role name not found' in (e.reason or str(e)):
+                return None
+            raise
+        # READ is the zero value of the enum, so the gateway leaves it out.
+        return [dict(type=(perm.get('permType') or 'READ').lower(), key=self._auth_text(perm.get('key')),
+                     range_end=self._auth_text(perm.get('range_end')))
+                for perm in answer.get('perm') or []]
+
+    def role_add(self, name):
+        self.call('auth/role/add', {'name': name})
+
+    def role_delete(self, name):
+        """Delete a role; etcd revokes it from every user that has it."""
+        self.call('auth/role/delete', {'role': name})
+
+    def role_grant_permission(self, name, perm_type, key, range_end=''):
+        """Grant ``perm_type`` ('read', 'write', 'readwrite') on a key range; a range the role already has a
+        permission for gets the new type."""
+        perm = {'permType': perm_type.upper(), 'key': self._auth_b64(key)}
+        if range_end:
+            perm['range_end'] = self._auth_b64(range_end)
+        self.call('auth/role/grant', {'name': name, 'perm': perm})
+
+    def role_revoke_permission(self, name, key, range_end=''):
+        body = {'role': name, 'key': self._auth_b64(key)}
+        if range_end:
+            body['range_end'] = self._auth_b64(range_end)
+        self.call('auth/role/revoke', body)
+

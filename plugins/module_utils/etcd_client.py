@@ -622,8 +622,9 @@ class EtcdClient(object):
             reason = e.reason or str(e)
             if 'authentication is not enabled' in reason:
                 return None
-            if 'authentication failed' in reason:
-                # A wrong password, a user that does not exist, or a password given to a user without one.
+            if 'invalid user ID or password' in reason:
+                # A wrong password or a user that does not exist. A user without password (no_password)
+                # is another answer ("password was given for no password user"), raised as it is.
                 return False
             raise
         return True

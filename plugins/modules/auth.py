@@ -167,12 +167,18 @@ options:
 notes:
   - Run the module once for the cluster (C(run_once)), not once per member; users and roles are cluster-wide.
   - Certificate (CN) authentication needs etcd started with C(--client-cert-auth) and a client certificate whose
-    CN is the user name; the module only manages the user.
+    CN is the user name; the module only manages the user. It works for gRPC clients such as C(etcdctl), not for
+    etcd's JSON gateway, which this module (like every module of the collection) talks to. So once authentication
+    is enabled, the module itself always logs in with a password (O(user) and O(password), or O(root_password)),
+    even when its client certificate's CN names a user with role C(root).
 seealso:
   - module: quorum.etcd.cluster_info
   - name: etcd role-based access control
     description: Users, roles, permissions, the root user and role, and certificate authentication.
     link: https://etcd.io/docs/v3.5/op-guide/authentication/rbac/
+  - name: etcd gRPC gateway
+    description: The JSON API the module uses; it does not support authentication by TLS common name.
+    link: https://etcd.io/docs/v3.5/dev-guide/api_grpc_gateway/
 '''
 
 EXAMPLES = r'''

@@ -15,6 +15,10 @@ if [ "${1:-molecule}" != all ]; then
   # Mirror servers of the demo lab belong to it; only the scenarios' must be gone.
   servers=$(for pid in $(cat .cache/run/mirror-quorum-mol-*.pid 2>/dev/null); do ps -p "$pid" -o pid=,args= || true; done)
 fi
+# S3 test servers (tests/lab/s3_server.py) of the scenarios: their pid files name them.
+for pid in $(cat .cache/run/s3-quorum-mol-*.json.pid 2>/dev/null); do
+  servers="$servers$(ps -p "$pid" -o pid=,args= || true)"
+done
 if [ -n "$containers$networks$servers" ]; then
   echo "left behind:"
   printf '%s\n' "$containers" "$networks" "$servers" | sed '/^$/d; s/^/  /'

@@ -1,0 +1,92 @@
+"""The backup role's script (roles/backup/files/etcd-backup) against real etcd 3.5.1 and 3.4.23 on
+loopback and the signature-checking S3 server (tests/lab/s3_server.py): a verified snapshot named
+as specified, retention of its own files only, the upload with the file's SHA-256, and failures
+that exit 1 with one line."""
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+import boto3
+import botocore.config
+import pytest
+
+from conftest import REPO, dead_url, free_port
+
+SCRIPT = os.path.join(REPO, 'roles', 'backup', 'files', 'etcd-backup')
+S3_SERVER = os.path.join(REPO, 'tests', 'lab', 's3_server.py')
+
+
+@pytest.fixture(scope='module')
+def s3(tmp_path_factory):
+    state = str(tmp_path_factory.mktemp('s3') / 's3.json')
+    subprocess.run([sys.executable, S3_SERVER, 'start', '--bind', '127.0.0.1', '--port', str(free_port()),
+                    '--state', state], check=True, capture_output=True, timeout=120)
+    try:
+        with open(state) as f:
+            yield json.load(f)
+    finally:
+        subprocess.run([sys.executable, S3_SERVER, 'stop', '--state', state], check=True, capture_output=True)
+
+
+def run(member, directory, s3=None, **extra):
+    env = dict(PATH=os.environ['PATH'], ETCD_BACKUP_CLUSTER_NAME='unit', ETCD_BACKUP_DIR=directory,
+               ETCD_BACKUP_KEEP='2', ETCD_BACKUP_ENDPOINTS=member.client_url, ETCD_BACKUP_TIMEOUT='3',
+               ETCD_BACKUP_ETCDCTL=os.path.join(member.bindir, 'etcdctl'),
+               ETCD_BACKUP_ETCDUTL=os.path.join(member.bindir, 'etcdutl'))
+    if s3:
+        env.update(ETCD_BACKUP_S3_URL=s3['url'], ETCD_BACKUP_S3_BUCKET=s3['bucket'], ETCD_BACKUP_S3_PREFIX='unit/',
+                   AWS_ACCESS_KEY_ID=s3['access_key'], AWS_SECRET_ACCESS_KEY=s3['secret_key'])
+    env.update(extra)
+    return subprocess.run([sys.executable, SCRIPT], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_backups_are_verified_kept_and_uploaded(etcd_single, s3, tmp_path):
+    directory = str(tmp_path)
+    foreign = ['unit-manual.db', 'notes.txt', 'other-20200101T000000Z.db']
+    for name in foreign:
+        open(os.path.join(directory, name), 'w').close()
+    made = []
+    for _ in range(3):
+        done = run(etcd_single, directory, s3)
+        assert done.returncode == 0, done.stderr
+        found = re.match(r'^etcd-backup: saved (\S+) \(', done.stdout)
+        assert found, done.stdout
+        made.append(os.path.basename(found.group(1)))
+    print(done.stdout.strip())
+    assert all(re.match(r'^unit-\d{8}T\d{6}Z\.db$', name) for name in made), made
+    # The newest two of its own naming, and everything else untouched (the lock file is its own).
+    assert sorted(os.listdir(directory)) == sorted(made[1:] + foreign + ['.etcd-backup.lock'])
+
+    newest = os.path.join(directory, made[-1])
+    with open(newest, 'rb') as f:
+        data = f.read()
+    assert hashlib.sha256(data[:-32]).digest() == data[-32:]
+    client = boto3.client('s3', endpoint_url=s3['url'], region_name=s3['region'],
+                          aws_access_key_id=s3['access_key'], aws_secret_access_key=s3['secret_key'],
+                          config=botocore.config.Config(s3={'addressing_style': 'path'}))
+    body = client.get_object(Bucket=s3['bucket'], Key='unit/' + made[-1])['Body'].read()
+    assert hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
+    tool = 'etcdutl' if os.path.exists(os.path.join(etcd_single.bindir, 'etcdutl')) else 'etcdctl'
+    print('etcd %s: %d bytes uploaded, status read with %s' % (etcd_single.version, len(body), tool))
+
+
+def test_failures_exit_1_with_one_line_and_leave_no_file(etcd_single, s3, tmp_path):
+    directory = str(tmp_path)
+    wrong = run(etcd_single, directory, s3, AWS_SECRET_ACCESS_KEY=s3['secret_key'] + 'x')
+    assert wrong.returncode == 1
+    assert re.match(r'^etcd-backup: FAILED: upload to \S+ failed: HTTP 403 SignatureDoesNotMatch\n$', wrong.stderr), \
+        wrong.stderr
+    saved = os.listdir(directory)  # the snapshot itself was good and stays
+
+    unreachable = run(etcd_single, directory, ETCD_BACKUP_ENDPOINTS=dead_url())
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.startswith('etcd-backup: FAILED: no member can give a snapshot: ')
+    assert len(unreachable.stderr.strip().splitlines()) == 1, unreachable.stderr
+    no_settings = run(etcd_single, directory, ETCD_BACKUP_DIR='')
+    assert no_settings.returncode == 1
+    assert no_settings.stderr == ('etcd-backup: FAILED: ETCD_BACKUP_DIR is not set: the backup unit must load its '
+                                  'settings file.\n')
+    assert os.listdir(directory) == saved

@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The checks of a certificate and its key before they are installed on a member.
+
+Runs on the controller, where the files are, with the cryptography library that
+ansible-core itself needs; the members need nothing but python3.
+"""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: tls_problems
+short_description: What is wrong with a certificate, its key and its CA for an etcd member or client
+description:
+  - Reads a certificate, its private key and the CA certificate from files on the controller and returns one sentence
+    per problem; an empty list means the files may be used.
+  - Checks that each file exists and parses, that the key fits the certificate, that the certificate is signed by the
+    CA and valid now, that the CA is a CA, that the certificate's subject alternative names hold every address
+    given, and that its extended key usages allow the use (a server certificate needs C(serverAuth) and
+    C(clientAuth), since etcd also dials its own and its peers' listeners with it; a client certificate
+    C(clientAuth)).
+positional: _input
+options:
+  _input:
+    description: Path of the certificate (PEM) on the controller.
+    type: path
+    required: true
+  key:
+    description: Path of its private key (PEM, unencrypted).
+    type: path
+    required: true
+  ca:
+    description: Path of the CA certificate that must have signed it.
+    type: path
+    required: true
+  addresses:
+    description: IP addresses or DNS names the certificate must carry as subject alternative names.
+    type: list
+    elements: str
+    default: []
+  usage:
+    description: V(server) (also used for peers) or V(client).
+    type: str
+    default: server
+  name:
+    description: How the messages name the certificate, for example the variable that points at it.
+    type: str
+    default: the certificate
+"""
+
+EXAMPLES = r"""
+- name: Check the member's certificate before copying it
+  ansible.builtin.assert:
+    that: __problems | length == 0
+    fail_msg: "{{ __problems | join(' ') }}"
+  vars:
+    __problems: "{{ etcd_cert_src | quorum.etcd.tls_problems(key=etcd_key_src, ca=etcd_ca_cert_src, addresses=[etcd_address]) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One sentence per problem; empty when there is none.
+  type: list
+  elements: str
+"""
+
+import datetime
+import ipaddress
+import os
+
+from ansible.errors import AnsibleFilterError
+
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+except ImportError:  # pragma: no cover - ansible-core requires cryptography
+    x509 = None
+
+USAGES = {
+    'server': [('serverAuth', 'SERVER_AUTH'), ('clientAuth', 'CLIENT_AUTH')],
+    'client': [('clientAuth', 'CLIENT_AUTH')],
+}
+
+
+def _read(path, what, problems):
+    if not path or not os.path.isfile(path):
+        problems.append('%s file %s does not exist.' % (what, path or '(not set)'))
+        return None
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def _load_cert(data, what, path, problems):
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:
+        problems.append('%s %s is not a PEM certificate.' % (what, path))
+        return None
+
+
+def _public_bytes(public_key):
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _san_entries(cert):
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return set()
+    return set(str(ip) for ip in san.get_values_for_type(x509.IPAddress)) | set(san.get_values_for_type(x509.DNSName))
+
+
+def _has_address(entries, address):
+    try:
+        return str(ipaddress.ip_address(address)) in entries
+    except ValueError:
+        return address in entries
+
+
+def _extended_usages(cert):
+    try:
+        return set(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        return None  # no extension: any use is allowed
+
+
+def _is_ca(cert):
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _valid_times(cert):
+    if hasattr(cert, 'not_valid_before_utc'):
+        return cert.not_valid_before_utc, cert.not_valid_after_utc
+    return (cert.not_valid_before.replace(tzinfo=datetime.timezone.utc),
+            cert.not_valid_after.replace(tzinfo=datetime.timezone.utc))
+
+
+def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', name='the certificate', now=None):
+    if x509 is None:
+        raise AnsibleFilterError('tls_problems needs the Python cryptography library on the controller')
+    if usage not in USAGES:
+        raise AnsibleFilterError('tls_problems: usage must be server or client, not %r' % (usage,))
+    problems = []
+    cert_data = _read(cert_path, name, problems)
+    key_data = _read(key, 'The key', problems)
+    ca_data = _read(ca, 'The CA certificate', problems)
+    cert = cert_data and _load_cert(cert_data, name, cert_path, problems)
+    ca_cert = ca_data and _load_cert(ca_data, 'The CA certificate', ca, problems)
+    private_key = None
+    if key_data:
+        try:
+            private_key = serialization.load_pem_private_key(key_data, password=None)
+        except (ValueError, TypeError):
+            problems.append('The key %s is not an unencrypted PEM private key.' % key)
+    if cert is None:
+        return problems
+
+    if private_key is not None and _public_bytes(private_key.public_key()) != _public_bytes(cert.public_key()):
+        problems.append('The key %s does not fit %s %s.' % (key, name, cert_path))
+
+    if ca_cert is not None:
+        if not _is_ca(ca_cert):
+            problems.append('The CA certificate %s is not a CA (no basic constraint CA:TRUE).' % ca)
+        try:
+            cert.verify_directly_issued_by(ca_cert)
+        except Exception:  # InvalidSignature, or a CA key type that cannot sign this way
+            problems.append('%s %s is not signed by the CA %s (issuer: %s).'
+                            % (name, cert_path, ca, cert.issuer.rfc4514_string()))
+
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    not_before, not_after = _valid_times(cert)
+    if not_after <= now:
+        problems.append('%s %s expired on %s.' % (name, cert_path, not_after.strftime('%Y-%m-%d %H:%M UTC')))
+    elif not_before > now:
+        problems.append('%s %s is not valid before %s.' % (name, cert_path, not_before.strftime('%Y-%m-%d %H:%M UTC')))
+
+    entries = _san_entries(cert)
+    missing = [a for a in (addresses or []) if a and not _has_address(entries, a)]
+    if missing:
+        problems.append('%s %s lacks %s in its subject alternative names (it has: %s).'
+                        % (name, cert_path, ', '.join(missing), ', '.join(sorted(entries)) or 'none'))
+
+    usages = _extended_usages(cert)
+    if usages is not None:
+        lacking = [label for label, oid in USAGES[usage] if getattr(ExtendedKeyUsageOID, oid) not in usages]
+        if lacking:
+            problems.append('%s %s lacks the extended key usage %s that a %s certificate of etcd needs.'
+                            % (name, cert_path, ' and '.join(lacking), usage))
+    return problems
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'tls_problems': tls_problems}

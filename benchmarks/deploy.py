@@ -10,7 +10,7 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LAB = {"LAB_NAME": "bench", "LAB_PREFIX": "10.213.9", "LAB_HOST_PREFIX": "bench"}
+LAB = {"LAB_NAME": "bench", "LAB_PREFIX": "10.213.21", "LAB_HOST_PREFIX": "bench"}
 INVENTORY = os.path.join(REPO, ".cache", "bench", "inventory.yml")
 
 

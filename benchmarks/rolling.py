@@ -27,10 +27,16 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 from writer import Writer  # noqa: E402
 
-LAB = {"LAB_NAME": "benchroll", "LAB_PREFIX": "10.213.10", "LAB_HOST_PREFIX": "benchroll"}
+LAB = {"LAB_NAME": "benchroll", "LAB_PREFIX": "10.213.22", "LAB_HOST_PREFIX": "benchroll"}
 INVENTORY = os.path.join(REPO, ".cache", LAB["LAB_NAME"], "inventory.yml")
 HOSTS = ["%s%d" % (LAB["LAB_HOST_PREFIX"], i) for i in (1, 2, 3)]
-URLS = {host: "http://%s.%d:2379" % (LAB["LAB_PREFIX"], 10 + i) for i, host in enumerate(HOSTS, 1)}
+# The deploy's own CA (quorum.etcd.pki), next to the lab's inventory.
+PKI = os.path.join(REPO, ".cache", LAB["LAB_NAME"], "pki", "etcd")
+TLS = {"verify": os.path.join(PKI, "ca.crt"), "cert": (os.path.join(PKI, "admin.crt"), os.path.join(PKI, "admin.key"))}
+URLS = {host: "https://%s.%d:2379" % (LAB["LAB_PREFIX"], 10 + i) for i, host in enumerate(HOSTS, 1)}
+SESSION = requests.Session()
+SESSION.trust_env = False  # lab traffic only, with the cluster's CA
+SESSION.verify, SESSION.cert = TLS["verify"], TLS["cert"]
 
 
 def run(args, **kwargs):
@@ -48,7 +54,7 @@ def the_lab_is_local():
 def leader():
     names, leaders = {}, set()
     for host, url in URLS.items():
-        status = requests.post(url + "/v3/maintenance/status", json={}, timeout=3).json()
+        status = SESSION.post(url + "/v3/maintenance/status", json={}, timeout=3).json()
         names[status["header"]["member_id"]] = host
         leaders.add(status["leader"])
     assert len(leaders) == 1, leaders
@@ -61,7 +67,7 @@ def wait_healthy(timeout=120):
         healthy = 0
         for url in URLS.values():
             try:
-                healthy += requests.get(url + "/health", timeout=1).json().get("health") == "true"
+                healthy += SESSION.get(url + "/health", timeout=1).json().get("health") == "true"
             except (requests.RequestException, ValueError):
                 pass
         if healthy == len(URLS):
@@ -100,7 +106,7 @@ def measure(name, restart, rounds):
     for number in range(rounds):
         wait_healthy()
         with Writer(list(URLS.values()), prefix="/bench/rolling/%s/%d/" % (name.replace(" ", "-").replace(",", ""),
-                                                                          number)) as writer:
+                                                                          number), tls=TLS) as writer:
             time.sleep(1)
             started = time.monotonic()
             restart()

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-# Another lab beside this one (benchmarks): LAB_NAME=bench LAB_PREFIX=10.213.9
+# Another lab beside this one (benchmarks): LAB_NAME=bench LAB_PREFIX=10.213.21
 name=${LAB_NAME:-lab}
 prefix=${LAB_PREFIX:-10.213.0}
 network=quorum-$name

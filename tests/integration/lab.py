@@ -60,6 +60,25 @@ def client_tls(group="etcd"):
             "cert": (os.path.join(directory, "admin.crt"), os.path.join(directory, "admin.key"))}
 
 
+def session(group="etcd"):
+    """A requests session for the cluster's admin client: its certificate when the cluster has
+    one, no proxy and no CA bundle from the environment (lab traffic only)."""
+    import requests
+
+    made = requests.Session()
+    made.trust_env = False
+    tls = client_tls(group)
+    if tls:
+        made.verify, made.cert = tls["verify"], tls["cert"]
+    return made
+
+
+def admin_auth(group="etcd"):
+    """(user, password) the playbooks authenticate with on a cluster with authentication on, or None."""
+    user = group_var(group, "etcd_admin_user")
+    return (user, group_var(group, "etcd_admin_password")) if user else None
+
+
 def client_url(ip, group="etcd", port=2379):
     """A member's client URL seen from the controller: https when the cluster has certificates."""
     return "%s://%s:%d" % ("https" if client_tls(group) else "http", ip, port)

@@ -7,7 +7,8 @@ every acknowledged write survived.
 
 Writes go to etcd's v3 JSON gateway with requests, one endpoint after another;
 a write counts as acknowledged only when etcd answered it with a revision.
-``tls`` is requests' {verify, cert} for a cluster with client certificates.
+``tls`` is requests' {verify, cert} for a cluster with client certificates, and
+``auth`` a (user, password) for a cluster with authentication enabled.
 Only lab addresses are written to: the endpoints the scenario passes in.
 """
 
@@ -27,7 +28,7 @@ def _range_end(prefix):
 
 
 class Writer:
-    def __init__(self, endpoints, prefix, interval=0.02, timeout=1.0, max_seconds=600, tls=None):
+    def __init__(self, endpoints, prefix, interval=0.02, timeout=1.0, max_seconds=600, tls=None, auth=None):
         self.endpoints = list(endpoints)
         self.prefix = prefix
         self.interval = interval
@@ -40,9 +41,12 @@ class Writer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._session = requests.Session()
+        # Lab traffic only: no proxy, and no CA bundle from the environment in place of ``tls``.
+        self._session.trust_env = False
         if tls:
             self._session.verify = tls["verify"]
             self._session.cert = tls["cert"]
+        self.auth = auth
 
     def __enter__(self):
         self._thread.start()
@@ -55,11 +59,25 @@ class Writer:
         self._stop.set()
         self._thread.join()
 
-    def _put(self, endpoint, key, value):
-        answer = self._session.post(endpoint + "/v3/kv/put", timeout=self.timeout,
-                                    json={"key": _b64(key), "value": _b64(value)})
+    def _login(self, endpoint):
+        """A token from the endpoint for ``auth`` (etcd's tokens are per member)."""
+        answer = self._session.post(endpoint + "/v3/auth/authenticate", timeout=self.timeout,
+                                    json={"name": self.auth[0], "password": self.auth[1]})
         answer.raise_for_status()
-        return int(answer.json()["header"]["revision"])
+        self._session.headers["Authorization"] = answer.json()["token"]
+
+    def _post(self, endpoint, path, body, timeout):
+        answer = self._session.post(endpoint + path, timeout=timeout, json=body)
+        if self.auth and answer.status_code in (400, 401) and "token" in answer.text or (
+                self.auth and "Authorization" not in self._session.headers):
+            self._login(endpoint)
+            answer = self._session.post(endpoint + path, timeout=timeout, json=body)
+        answer.raise_for_status()
+        return answer.json()
+
+    def _put(self, endpoint, key, value):
+        answer = self._post(endpoint, "/v3/kv/put", {"key": _b64(key), "value": _b64(value)}, self.timeout)
+        return int(answer["header"]["revision"])
 
     def _run(self):
         started = last_success = time.monotonic()
@@ -85,11 +103,10 @@ class Writer:
         self.longest_gap = max(self.longest_gap, time.monotonic() - last_success)
 
     def _read_all(self, endpoint, serializable):
-        answer = self._session.post(endpoint + "/v3/kv/range", timeout=10, json={
-            "key": _b64(self.prefix), "range_end": _range_end(self.prefix), "serializable": serializable})
-        answer.raise_for_status()
+        answer = self._post(endpoint, "/v3/kv/range", {
+            "key": _b64(self.prefix), "range_end": _range_end(self.prefix), "serializable": serializable}, 10)
         return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"]).decode()
-                for kv in answer.json().get("kvs", [])}
+                for kv in answer.get("kvs", [])}
 
     def verify(self, endpoints, settle_seconds=10):
         """Every acknowledged write is present with its value, read through the

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from lab import address, etcdctl_json, group_var, hosts, playbook_recap
+from lab import ETCDCTL, address, client_url, etcdctl_json, group_var, hosts, peer_url, playbook_recap
 
 MEMBERS = hosts("etcd")
 # Scenarios that reuse these tests (etcd34) set another version.
@@ -41,12 +41,12 @@ def test_env_file(member):
     me = address(member)
     text = conf.content_string
     assert 'ETCD_NAME="%s"' % member.backend.name in text
-    assert 'ETCD_ADVERTISE_CLIENT_URLS="http://%s:2379"' % me in text
-    assert 'ETCD_LISTEN_CLIENT_URLS="http://%s:2379,http://127.0.0.1:2379"' % me in text
+    assert 'ETCD_ADVERTISE_CLIENT_URLS="%s"' % client_url(me) in text
+    assert 'ETCD_LISTEN_CLIENT_URLS="%s,%s"' % (client_url(me), client_url("127.0.0.1")) in text
     assert 'ETCD_INITIAL_CLUSTER_STATE="new"' in text
     cluster = [line for line in text.splitlines() if line.startswith("ETCD_INITIAL_CLUSTER=")][0]
     assert cluster == 'ETCD_INITIAL_CLUSTER="%s"' % ",".join(
-        "%s=http://%s:2380" % (m.backend.name, address(m)) for m in MEMBERS)
+        "%s=%s" % (m.backend.name, peer_url(address(m))) for m in MEMBERS)
 
 
 def test_ports_listening(member):
@@ -88,7 +88,7 @@ def test_three_started_members_and_one_leader():
     members = etcdctl_json(MEMBERS[0], "member", "list")["members"]
     assert sorted(m["name"] for m in members) == [m.backend.name for m in MEMBERS]
     assert not any(m.get("isLearner") for m in members)
-    endpoints = ",".join("http://%s:2379" % address(m) for m in MEMBERS)
+    endpoints = ",".join(client_url(address(m)) for m in MEMBERS)
     status = etcdctl_json(MEMBERS[0], "--endpoints", endpoints, "endpoint", "status")
     leaders = {s["Status"]["leader"] for s in status}
     assert len(status) == 3 and len(leaders) == 1
@@ -97,7 +97,7 @@ def test_three_started_members_and_one_leader():
 
 def test_a_key_put_on_one_member_is_read_on_the_others():
     writer, *readers = MEMBERS
-    writer.check_output("etcdctl put /molecule/default/proof %s", writer.backend.name)
+    writer.check_output(ETCDCTL + " put /molecule/default/proof %s", writer.backend.name)
     for reader in readers:
         kvs = etcdctl_json(reader, "get", "/molecule/default/proof")["kvs"]
         assert len(kvs) == 1
@@ -140,6 +140,6 @@ def test_a_config_change_restarts_members_one_at_a_time_leader_last():
     assert all(later - earlier > 1_000_000 for earlier, later in zip(starts, starts[1:])), starts
     for member in MEMBERS:
         assert 'ETCD_SNAPSHOT_COUNT="5000"' in member.file("/etc/etcd/etcd.conf").content_string
-    health = etcdctl_json(MEMBERS[0], "--endpoints", ",".join("http://%s:2379" % address(m) for m in MEMBERS),
+    health = etcdctl_json(MEMBERS[0], "--endpoints", ",".join(client_url(address(m)) for m in MEMBERS),
                           "endpoint", "health")
     assert all(h["health"] for h in health), health

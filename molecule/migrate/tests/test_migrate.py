@@ -8,7 +8,8 @@ migrate-3) changes nothing."""
 
 import json
 
-from lab import PlaybookRun, address, etcdctl_json, hosts, inventory_copy
+import lab
+from lab import ETCDCTL, PlaybookRun, address, client_tls, etcdctl_json, hosts, inventory_copy
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("all")}
@@ -21,11 +22,11 @@ DATA = "/var/lib/etcd"
 
 
 def client_url(name):
-    return "http://%s:2379" % IP[name]
+    return lab.client_url(IP[name])
 
 
 def peer_url(name):
-    return "http://%s:2380" % IP[name]
+    return lab.peer_url(IP[name])
 
 
 def migrate(tmp_path, *args, source=FROM, target=TO):
@@ -98,15 +99,15 @@ def test_check_mode_reports_and_changes_nothing(tmp_path):
 
 
 def test_the_member_moves_with_its_id_and_data(tmp_path):
-    HOSTS["migrate-1"].check_output("etcdctl put /migrate/before written-on-migrate-1")
+    HOSTS["migrate-1"].check_output(ETCDCTL + " put /migrate/before written-on-migrate-1")
     member_id = members()[FROM]["id"]
     # The member that moves leads: the playbook hands the leadership over before it stops it.
     endpoints = ",".join(client_url(n) for n in MEMBERS)
-    HOSTS["migrate-1"].run("etcdctl --endpoints %s move-leader %s", endpoints, member_id)
+    HOSTS["migrate-1"].run(ETCDCTL + " --endpoints %s move-leader %s", endpoints, member_id)
     status = etcdctl_json(HOSTS["migrate-1"], "--endpoints", endpoints, "endpoint", "status")
     assert {"%x" % s["Status"]["leader"] for s in status} == {member_id}, status
 
-    with Writer([client_url(n) for n in MEMBERS], prefix="/migrate/writes/") as writer:
+    with Writer([client_url(n) for n in MEMBERS], prefix="/migrate/writes/", tls=client_tls()) as writer:
         run = migrate(tmp_path)
     assert run.rc == 0, run
     assert [host for task, host in run.changed if task.endswith("Move the leadership away from %s" % FROM)] == [TO]
@@ -140,7 +141,7 @@ def test_the_member_moves_with_its_id_and_data(tmp_path):
     assert 'ETCD_NAME="migrate-3"' in conf and 'ETCD_INITIAL_ADVERTISE_PEER_URLS="%s"' % peer_url(TO) in conf
 
     # A key written before the move is in migrate-4's own copy (serializable: no leader asked).
-    assert HOSTS[TO].check_output("etcdctl get /migrate/before --consistency=s --print-value-only") \
+    assert HOSTS[TO].check_output(ETCDCTL + " get /migrate/before --consistency=s --print-value-only") \
         == "written-on-migrate-1"
 
 

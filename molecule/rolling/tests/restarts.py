@@ -6,12 +6,13 @@ import time
 
 import requests
 
-from lab import INVENTORY, PlaybookRun, address, hosts
+from lab import INVENTORY, PlaybookRun, address, client_url, hosts, session
 
 HOSTS = {h.backend.name: h for h in hosts("etcd")}
 NAMES = sorted(HOSTS)
 IP = {name: address(host) for name, host in HOSTS.items()}
-URLS = ["http://%s:2379" % IP[name] for name in NAMES]
+URLS = [client_url(IP[name]) for name in NAMES]
+SESSION = session()
 URL = dict(zip(NAMES, URLS))
 # A value etcd refuses at start: "invalid value "many" for ETCD_MAX_TXN_OPS: parse error".
 BAD_SETTING = 'ETCD_MAX_TXN_OPS="many"'
@@ -36,7 +37,7 @@ def starts_logged_all():
 
 
 def _post(url, path, body=None):
-    return requests.post(url + path, json=body or {}, timeout=3).json()
+    return SESSION.post(url + path, json=body or {}, timeout=3).json()
 
 
 def _answering(ask):
@@ -61,11 +62,11 @@ def leader():
 
 def versions():
     """{member: the etcd version it runs}, for the members that answer."""
-    return _answering(lambda url: requests.get(url + "/version", timeout=3).json()["etcdserver"])
+    return _answering(lambda url: SESSION.get(url + "/version", timeout=3).json()["etcdserver"])
 
 
 def cluster_version():
-    return requests.get(URL[leader()] + "/version", timeout=3).json()["etcdcluster"]
+    return SESSION.get(URL[leader()] + "/version", timeout=3).json()["etcdcluster"]
 
 
 def order(leader_name):

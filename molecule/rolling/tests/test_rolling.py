@@ -7,6 +7,7 @@ server role then repairs it through the same gates."""
 
 from restarts import (BAD_SETTING, HOSTS, NAMES, URLS, break_config, leader, order, playbook, start_times,
                       starts_logged_all, wait_until)
+from lab import client_tls
 from writer import Writer
 
 
@@ -23,7 +24,7 @@ def test_every_member_restarts_once_the_leader_last():
     first_leader = leader()
     before, logged = start_times(), starts_logged_all()
 
-    with Writer(URLS, prefix="/rolling/restart/") as writer:
+    with Writer(URLS, prefix="/rolling/restart/", tls=client_tls()) as writer:
         run = playbook("quorum.etcd.rolling_restart")
     assert run.rc == 0, run
     report = writer.verify(URLS)
@@ -45,7 +46,7 @@ def test_a_broken_member_stops_the_run_and_the_rest_is_untouched():
     break_config(second)
     before = start_times()
 
-    with Writer(URLS, prefix="/rolling/broken/") as writer:
+    with Writer(URLS, prefix="/rolling/broken/", tls=client_tls()) as writer:
         run = playbook("quorum.etcd.rolling_restart")
         stopped = start_times()
         acknowledged = len(writer.acknowledged)

@@ -15,7 +15,8 @@ import time
 
 import requests
 
-from lab import PlaybookRun, adhoc_module, address, etcdctl_json, hosts, inventory_copy
+import lab
+from lab import ETCDCTL, PlaybookRun, adhoc_module, address, client_tls, etcdctl_json, hosts, inventory_copy
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("all")}
@@ -26,11 +27,11 @@ IP = {name: address(host) for name, host in HOSTS.items()}
 
 
 def client_url(name):
-    return "http://%s:2379" % IP[name]
+    return lab.client_url(IP[name])
 
 
 def peer_url(name):
-    return "http://%s:2380" % IP[name]
+    return lab.peer_url(IP[name])
 
 
 def urls(names):
@@ -114,7 +115,7 @@ class MemberWatch:
         self._thread.join()
 
     def _run(self):
-        session = requests.Session()
+        session = lab.session()
         while not self._stop.is_set():
             for endpoint in self.endpoints:
                 try:
@@ -132,7 +133,7 @@ def test_scale_out_from_3_to_5(tmp_path):
     conf_before = {n: HOSTS[n].file("/etc/etcd/etcd.conf").sha256sum for n in FIRST}
     started_before = {n: started_at(n) for n in FIRST}
 
-    with Writer(urls(FIRST), prefix="/scale/out/") as writer:
+    with Writer(urls(FIRST), prefix="/scale/out/", tls=client_tls()) as writer:
         run = run_playbook(tmp_path, NAMES)
     assert run.rc == 0, run
     writer.verify(urls(NAMES))
@@ -150,7 +151,7 @@ def test_scale_out_from_3_to_5(tmp_path):
 
 def test_a_member_removed_behind_the_playbooks_back_rejoins_with_fresh_data(tmp_path):
     target = "scale-5"
-    HOSTS["scale-1"].check_output("etcdctl member remove %s", member_id(target))
+    HOSTS["scale-1"].check_output(ETCDCTL + " member remove %s", member_id(target))
     # etcd on the removed member learns it was removed and stops; systemd may start it again.
     wait_until("etcd on %s has stopped or restarted" % target,
                lambda: unit(target, "ActiveState", "NRestarts") != {"ActiveState": "active", "NRestarts": "0"},
@@ -159,7 +160,7 @@ def test_a_member_removed_behind_the_playbooks_back_rejoins_with_fresh_data(tmp_
           % (target, unit(target, "ActiveState", "SubState", "NRestarts")))
     assert HOSTS[target].file("/var/lib/etcd/member").is_directory
 
-    with Writer(urls(NAMES[:4]), prefix="/scale/rejoin/") as writer:
+    with Writer(urls(NAMES[:4]), prefix="/scale/rejoin/", tls=client_tls()) as writer:
         run = run_playbook(tmp_path, NAMES)
     assert run.rc == 0, run
     writer.verify(urls(NAMES))
@@ -174,7 +175,7 @@ def test_a_member_removed_behind_the_playbooks_back_rejoins_with_fresh_data(tmp_
 def test_scale_in_from_5_to_3(tmp_path):
     absent = {name: {"etcd_member_state": "absent"} for name in SPARE}
 
-    with Writer(urls(NAMES), prefix="/scale/in/") as writer:
+    with Writer(urls(NAMES), prefix="/scale/in/", tls=client_tls()) as writer:
         run = run_playbook(tmp_path, NAMES, host_vars=absent)
     assert run.rc == 0, run
     writer.verify(urls(FIRST))
@@ -193,7 +194,7 @@ def test_a_half_finished_join_is_completed_not_duplicated(tmp_path):
     joiner = "scale-4"
     four = FIRST + [joiner]
     # As if a run was killed after adding the learner and before starting it.
-    HOSTS["scale-1"].check_output("etcdctl member add %s --learner --peer-urls=%s", joiner, peer_url(joiner))
+    HOSTS["scale-1"].check_output(ETCDCTL + " member add %s --learner --peer-urls=%s", joiner, peer_url(joiner))
 
     deploy = run_playbook(tmp_path, FIRST, playbook="quorum.etcd.deploy")
     assert deploy.rc != 0, deploy
@@ -201,7 +202,7 @@ def test_a_half_finished_join_is_completed_not_duplicated(tmp_path):
             " removes it" % peer_url(joiner)) in deploy.messages, deploy
     assert deploy.changed == [], deploy
 
-    with Writer(urls(FIRST), prefix="/scale/half-join/") as writer, MemberWatch(urls(FIRST)) as watch:
+    with Writer(urls(FIRST), prefix="/scale/half-join/", tls=client_tls()) as writer, MemberWatch(urls(FIRST)) as watch:
         run = run_playbook(tmp_path, four, group_vars={"etcd_allow_even_members": True})
     assert run.rc == 0, run
     assert not [msg for msg in run.messages if "already exists" in (msg or "")], run
@@ -210,7 +211,7 @@ def test_a_half_finished_join_is_completed_not_duplicated(tmp_path):
     print("member lists read during the join: %d, most members pending at once: %d" % (watch.reads, watch.most_pending))
     assert watch.reads > 0 and watch.most_pending == 1
 
-    with Writer(urls(four), prefix="/scale/half-join-out/") as writer:
+    with Writer(urls(four), prefix="/scale/half-join-out/", tls=client_tls()) as writer:
         run = run_playbook(tmp_path, four, host_vars={joiner: {"etcd_member_state": "absent"}})
     assert run.rc == 0, run
     writer.verify(urls(FIRST))
@@ -224,7 +225,7 @@ def test_a_join_that_cannot_succeed_leaves_the_voters_unchanged(tmp_path):
     # firewalld runs on the joiner with its default zone, and the role may not open the peer port.
     host.check_output("firewall-cmd --remove-port=2380/tcp && firewall-cmd --permanent --remove-port=2380/tcp")
     try:
-        with Writer(urls(FIRST), prefix="/scale/failed-join/") as writer:
+        with Writer(urls(FIRST), prefix="/scale/failed-join/", tls=client_tls()) as writer:
             run = run_playbook(tmp_path, FIRST + [joiner], host_vars={joiner: {"etcd_firewalld": "never"}},
                                group_vars={"etcd_wait_timeout": 20, "etcd_allow_even_members": True})
         assert run.rc != 0, "%r\nmembers now: %s" % (run, members())
@@ -241,7 +242,7 @@ def test_a_destroyed_member_is_replaced(tmp_path):
     final = ["scale-1", "scale-2", "scale-5"]
     subprocess.run(["podman", "rm", "-f", "scale-3"], check=True, capture_output=True)
 
-    with Writer(urls(["scale-1", "scale-2"]), prefix="/scale/replace/") as writer:
+    with Writer(urls(["scale-1", "scale-2"]), prefix="/scale/replace/", tls=client_tls()) as writer:
         run = run_playbook(tmp_path, final, group_vars={"etcd_remove_members": ["scale-3"]})
     assert run.rc == 0, run
     writer.verify(urls(final))
@@ -252,7 +253,7 @@ def test_a_removal_that_would_lose_quorum_is_refused(tmp_path):
     voters = ["scale-1", "scale-2", "scale-5"]
     inventory = inventory_copy(tmp_path, {"etcd": voters})
     before = members()
-    with Writer(urls(voters), prefix="/scale/refused/") as writer:
+    with Writer(urls(voters), prefix="/scale/refused/", tls=client_tls()) as writer:
         HOSTS["scale-2"].check_output("systemctl stop etcd")
         try:
             rc, result = adhoc_module(inventory, "scale-1", "quorum.etcd.member",
@@ -268,6 +269,6 @@ def test_a_removal_that_would_lose_quorum_is_refused(tmp_path):
         finally:
             HOSTS["scale-2"].check_output("systemctl start etcd")
         wait_until("all members are healthy", lambda: HOSTS["scale-1"].run(
-            "etcdctl endpoint health --endpoints=%s", ",".join(urls(voters))).rc == 0, timeout=60)
+            ETCDCTL + " endpoint health --endpoints=%s", ",".join(urls(voters))).rc == 0, timeout=60)
     writer.verify(urls(voters))
     assert_started_voters(voters)

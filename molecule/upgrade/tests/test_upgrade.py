@@ -15,6 +15,7 @@ import pytest
 from lab import SCENARIO_DIR
 from restarts import (HOSTS, NAMES, URLS, break_config, cluster_version, leader, order, playbook, start_times,
                       starts_logged_all, versions, wait_until)
+from lab import client_tls
 from writer import Writer
 
 UPGRADE = "quorum.etcd.upgrade"
@@ -65,7 +66,7 @@ def test_upgrade_to_3_5_1_with_a_writer():
     first_leader = leader()
     before, logged = start_times(), starts_logged_all()
 
-    with Writer(URLS, prefix="/upgrade/") as writer:
+    with Writer(URLS, prefix="/upgrade/", tls=client_tls()) as writer:
         run = playbook(UPGRADE, "-e", "etcd_version=3.5.1")
     assert run.rc == 0, run
     report = writer.verify(URLS)
@@ -126,7 +127,7 @@ def test_an_upgrade_stopped_at_a_broken_member_resumes_when_run_again():
     break_config(second)
     before = start_times()
 
-    with Writer(URLS, prefix="/upgrade/resume/") as writer:
+    with Writer(URLS, prefix="/upgrade/resume/", tls=client_tls()) as writer:
         stopped_run = playbook(UPGRADE, "-e", "etcd_version=3.5.1")
         stopped = start_times()
         acknowledged = len(writer.acknowledged)

@@ -1,0 +1,89 @@
+"""Certificates change under a live cluster: a renewal with the writer running loses no
+acknowledged write and restarts nothing; bad files are refused by preflight before any
+host changes."""
+
+import os
+import socket
+import ssl
+
+import pytest
+from cryptography import x509
+
+import certs
+from lab import (INVENTORY, SCENARIO_DIR, PlaybookRun, address, admin_auth, client_tls, client_url, hosts,
+                 inventory_copy, pki_dir)
+from writer import Writer
+
+MEMBERS = hosts("etcd")
+NAMES = [m.backend.name for m in MEMBERS]
+IPS = [address(m) for m in MEMBERS]
+CONVERGE = os.path.join(SCENARIO_DIR, "converge.yml")
+
+
+def served_serial(ip, port):
+    """Serial number of the certificate the member presents on a port."""
+    tls = client_tls()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(tls["verify"])
+    context.load_cert_chain(*tls["cert"])
+    with socket.create_connection((ip, port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=ip) as conn:
+            return x509.load_der_x509_certificate(conn.getpeercert(binary_form=True)).serial_number
+
+
+def main_pids():
+    return {m.backend.name: m.check_output("systemctl show -p MainPID --value etcd") for m in MEMBERS}
+
+
+def host_state():
+    """What must not change when preflight refuses: the TLS files, the config, the process."""
+    return {m.backend.name: (m.check_output("sha1sum /etc/etcd/pki/* /etc/etcd/etcd.conf"),
+                             m.check_output("systemctl show -p MainPID --value etcd")) for m in MEMBERS}
+
+
+def test_renewal_under_load_loses_no_write_and_restarts_nothing():
+    before = {(ip, port): served_serial(ip, port) for ip in IPS for port in (2379, 2380)}
+    pids = main_pids()
+    with Writer([client_url(ip) for ip in IPS], prefix="/tls/renewal/", tls=client_tls(), auth=admin_auth()) as writer:
+        run = PlaybookRun(INVENTORY, CONVERGE, "-e", "etcd_pki_force_renew=true")
+    print("renewal run: %.0f s, changed: %s" % (run.seconds, sorted(set(task for task, _ in run.changed))))
+    assert run.rc == 0, run
+    after = {(ip, port): served_serial(ip, port) for ip in IPS for port in (2379, 2380)}
+    assert all(after[k] != before[k] for k in before), "a member still serves its old certificate: %s" % {
+        k: (before[k], after[k]) for k in before if before[k] == after[k]}
+    assert main_pids() == pids, "a member was restarted to pick up renewed certificates"
+    writer.verify([client_url(ip) for ip in IPS])
+
+    again = PlaybookRun(INVENTORY, CONVERGE)
+    assert again.rc == 0 and not again.changed, again
+
+
+@pytest.fixture(scope="module")
+def cluster_ca():
+    directory = pki_dir()
+    return certs.load(os.path.join(directory, "ca.crt"), os.path.join(directory, "ca.key"))
+
+
+def _bad_files(tmp_path, case, ca):
+    if case == "missing key":
+        return {"etcd_key_src": str(tmp_path / "missing" / "server.key")}, "The key file %s does not exist." % (
+            tmp_path / "missing" / "server.key")
+    if case == "address not in SAN":
+        cert, key = certs.issue(tmp_path, "server", ca, sans=["10.213.9.99", "127.0.0.1"])
+        return {"etcd_cert_src": cert, "etcd_key_src": key}, "lacks %s in its subject alternative names" % IPS[0]
+    cert, key = certs.issue(tmp_path, "server", ca, sans=[IPS[0], "127.0.0.1"], expired=True)
+    return {"etcd_cert_src": cert, "etcd_key_src": key}, "etcd_cert_src %s expired on" % cert
+
+
+@pytest.mark.parametrize("case", ["missing key", "address not in SAN", "expired"])
+def test_bad_certificate_files_are_refused_before_anything_changes(tmp_path, case, cluster_ca):
+    files, message = _bad_files(tmp_path, case, cluster_ca)
+    inventory = inventory_copy(tmp_path, {"etcd": NAMES}, host_vars={NAMES[0]: files},
+                               group_vars={"etcd": {"etcd_pki_managed": False}})
+    before = host_state()
+    run = PlaybookRun(inventory, CONVERGE)
+    assert run.rc != 0, run
+    assert any(message in (msg or "") for msg in run.messages), run
+    assert any(host == NAMES[0] and "Check the certificates" in task for host, task, _ in run.failed), run
+    assert not run.changed, run
+    assert host_state() == before

@@ -1,0 +1,195 @@
+"""The secure default, probed from outside: only clients with a certificate from the
+cluster's CA get in, only over TLS 1.2 or later, and with authentication on only with a
+user whose role allows the key. Then the files, the process and the CIS checks (2.1-2.7)
+on every member."""
+
+import base64
+import json
+import socket
+import ssl
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+import datetime
+
+from lab import address, admin_auth, client_tls, hosts
+
+MEMBERS = hosts("etcd")
+IPS = [address(m) for m in MEMBERS]
+
+
+def _b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def _url(ip, port=2379, scheme="https"):
+    return "%s://%s:%d" % (scheme, ip, port)
+
+
+def _token(session, ip, user, password):
+    answer = session.post(_url(ip) + "/v3/auth/authenticate", json={"name": user, "password": password}, timeout=5)
+    answer.raise_for_status()
+    return answer.json()["token"]
+
+
+@pytest.fixture(scope="module")
+def admin():
+    tls = client_tls()
+    assert tls, "the cluster has no CA in etcd_pki_dir"
+    session = requests.Session()
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE would replace the cluster's CA
+    session.verify, session.cert = tls["verify"], tls["cert"]
+    return session
+
+
+@pytest.fixture(scope="module")
+def foreign_client(tmp_path_factory):
+    """A client certificate and key from a CA the cluster does not know."""
+    directory = tmp_path_factory.mktemp("foreign")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "another CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "intruder")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    (directory / "client.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "client.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                             serialization.NoEncryption()))
+    return str(directory / "client.crt"), str(directory / "client.key")
+
+
+@pytest.mark.parametrize("port", [2379, 2380])
+def test_plain_http_gets_no_answer_from_etcd(port):
+    for ip in IPS:
+        try:
+            answer = requests.get(_url(ip, port, "http") + "/version", timeout=5)
+        except requests.ConnectionError:
+            continue
+        # Go's TLS listener answers a plain request with this 400, never with etcd's data.
+        assert answer.status_code == 400 and "HTTPS" in answer.text, (ip, port, answer.status_code, answer.text[:200])
+
+
+@pytest.mark.parametrize("port", [2379, 2380])
+def test_a_client_without_a_certificate_is_refused(port):
+    for ip in IPS:
+        with pytest.raises(requests.ConnectionError):
+            requests.get(_url(ip, port) + "/version", verify=client_tls()["verify"], timeout=5).raise_for_status()
+
+
+@pytest.mark.parametrize("port", [2379, 2380])
+def test_a_certificate_from_another_ca_is_refused(port, foreign_client):
+    for ip in IPS:
+        with pytest.raises(requests.ConnectionError):
+            requests.get(_url(ip, port) + "/version", verify=client_tls()["verify"], cert=foreign_client,
+                         timeout=5).raise_for_status()
+
+
+def test_the_admin_client_gets_in(admin):
+    for ip in IPS:
+        answer = admin.get(_url(ip) + "/version", timeout=5)
+        assert answer.status_code == 200 and answer.json()["etcdserver"].startswith("3."), answer.text
+
+
+def _handshake(ip, newest):
+    """TLS handshake with the admin certificate, at most protocol ``newest``; returns the version agreed."""
+    tls = client_tls()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(tls["verify"])
+    context.load_cert_chain(*tls["cert"])
+    context.minimum_version = ssl.TLSVersion.TLSv1
+    context.maximum_version = newest
+    context.set_ciphers("ALL:@SECLEVEL=0")  # let this side offer the old protocols at all
+    with socket.create_connection((ip, 2379), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=ip) as conn:
+            return conn.version()
+
+
+def test_only_tls_1_2_or_later_is_accepted():
+    for ip in IPS:
+        assert _handshake(ip, ssl.TLSVersion.TLSv1_2) == "TLSv1.2"
+        with pytest.raises(ssl.SSLError):
+            _handshake(ip, ssl.TLSVersion.TLSv1_1)
+
+
+def test_metrics_and_health_are_served_on_loopback_only():
+    for member, ip in zip(MEMBERS, IPS):
+        health = member.check_output(
+            "python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:2381/health\").read().decode())'")
+        assert json.loads(health)["health"] == "true"
+        with pytest.raises(requests.ConnectionError):
+            requests.get(_url(ip, 2381, "http") + "/health", timeout=5)
+
+
+def test_anonymous_requests_are_denied_with_authentication_on(admin):
+    answer = admin.post(_url(IPS[0]) + "/v3/kv/range", json={"key": _b64("/reader/")}, timeout=5)
+    assert answer.status_code != 200 and "user name is empty" in answer.text, answer.text
+
+
+def test_the_reader_reads_its_prefix_only(admin):
+    user, password = admin_auth()
+    root = {"Authorization": _token(admin, IPS[0], user, password)}
+    assert admin.post(_url(IPS[0]) + "/v3/kv/put", headers=root, timeout=5,
+                      json={"key": _b64("/reader/greeting"), "value": _b64("hello")}).status_code == 200
+    assert admin.post(_url(IPS[0]) + "/v3/kv/put", headers=root, timeout=5,
+                      json={"key": _b64("/secret/key"), "value": _b64("hidden")}).status_code == 200
+
+    reader = {"Authorization": _token(admin, IPS[1], "reader", "molecule-reader-password")}
+    inside = admin.post(_url(IPS[1]) + "/v3/kv/range", headers=reader, json={"key": _b64("/reader/greeting")}, timeout=5)
+    assert inside.status_code == 200 and base64.b64decode(inside.json()["kvs"][0]["value"]) == b"hello", inside.text
+    outside = admin.post(_url(IPS[1]) + "/v3/kv/range", headers=reader, json={"key": _b64("/secret/key")}, timeout=5)
+    assert outside.status_code != 200 and "permission denied" in outside.text, outside.text
+    write = admin.post(_url(IPS[1]) + "/v3/kv/put", headers=reader, timeout=5,
+                       json={"key": _b64("/reader/greeting"), "value": _b64("changed")})
+    assert write.status_code != 200 and "permission denied" in write.text, write.text
+
+
+def test_files_and_process_belong_to_etcd():
+    for member in MEMBERS:
+        data = member.file("/var/lib/etcd")
+        assert (data.user, data.group, data.mode) == ("etcd", "etcd", 0o700)
+        for name in ("server.key", "peer.key", "admin.key"):
+            key = member.file("/etc/etcd/pki/" + name)
+            assert (key.user, key.group, key.mode) == ("etcd", "etcd", 0o600), name
+        assert member.check_output("ps -o user= -C etcd").split() == ["etcd"]
+
+
+def _etcd_settings(member):
+    """The ETCD_* settings the running etcd was started with: its unit's environment file
+    (etcd takes no flags here: the command line is checked to be bare)."""
+    pid = member.check_output("systemctl show -p MainPID --value etcd")
+    assert member.check_output("ps -o args= -p %s", pid).split() == ["/usr/local/bin/etcd"]
+    files = member.check_output("systemctl show -p EnvironmentFiles --value etcd").split()
+    settings = {}
+    for line in member.file(files[0]).content_string.splitlines():
+        if line.startswith("ETCD_"):
+            name, value = line.split("=", 1)
+            settings[name] = value.strip('"')
+    return settings
+
+
+def test_cis_etcd_checks_hold_on_every_member():
+    ca = open(client_tls()["verify"]).read()
+    for member in MEMBERS:
+        settings = _etcd_settings(member)
+        # 2.1 and 2.4: certificate and key for clients and for peers.
+        for name in ("ETCD_CERT_FILE", "ETCD_KEY_FILE", "ETCD_PEER_CERT_FILE", "ETCD_PEER_KEY_FILE"):
+            assert settings.get(name) and member.file(settings[name]).exists, name
+        # 2.2 and 2.5: client certificates required from clients and from peers.
+        assert settings.get("ETCD_CLIENT_CERT_AUTH") == "true"
+        assert settings.get("ETCD_PEER_CLIENT_CERT_AUTH") == "true"
+        # 2.3 and 2.6: no self-signed certificates made up at start.
+        assert settings.get("ETCD_AUTO_TLS", "false") != "true"
+        assert settings.get("ETCD_PEER_AUTO_TLS", "false") != "true"
+        # 2.7: a CA of etcd's own, the one this collection made for this cluster.
+        assert member.file(settings["ETCD_TRUSTED_CA_FILE"]).content_string == ca
+        assert member.file(settings["ETCD_PEER_TRUSTED_CA_FILE"]).content_string == ca

@@ -16,10 +16,9 @@ import re
 import boto3
 import botocore.config
 import botocore.exceptions
-import requests
 import yaml
 
-from lab import INVENTORY, PlaybookRun, adhoc_module, address, client_tls, client_url, group_var, hosts
+from lab import INVENTORY, PlaybookRun, adhoc_module, address, client_tls, client_url, group_var, hosts, session
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("etcd")}
@@ -37,10 +36,9 @@ KNOWN = {"/backup/known/%02d" % i: "value %d" % i for i in range(20)}
 
 
 def put(key, value):
-    tls = client_tls() or {}
-    answer = requests.post(URLS[0] + "/v3/kv/put", timeout=5, verify=tls.get("verify", True), cert=tls.get("cert"),
-                           json={"key": base64.b64encode(key.encode()).decode(),
-                                 "value": base64.b64encode(value.encode()).decode()})
+    answer = session().post(URLS[0] + "/v3/kv/put", timeout=5,
+                            json={"key": base64.b64encode(key.encode()).decode(),
+                                  "value": base64.b64encode(value.encode()).decode()})
     answer.raise_for_status()
     return int(answer.json()["header"]["revision"])
 
@@ -199,6 +197,15 @@ def test_the_playbook_runs_one_backup_now_and_refuses_bad_settings_first():
     assert check.rc == 0, check
     assert check.changed == [("quorum.etcd.backup : Report the backup check mode would run now", NAMES[0])], check
     assert snapshots() == before
+
+    # A host the role never ran on: check mode reports the changes, and makes none.
+    second = HOSTS[NAMES[1]]
+    fresh = PlaybookRun(INVENTORY, "quorum.etcd.backup", "--check", "-e", "etcd_backup_now=true",
+                        "-e", "etcd_backup_hosts=" + NAMES[1])
+    assert fresh.rc == 0, fresh
+    assert ("quorum.etcd.backup : Install the backup service and its timer", NAMES[1]) in fresh.changed, fresh
+    assert not second.file("/etc/systemd/system/etcd-backup.timer").exists
+    assert not second.file("/usr/local/libexec/quorum-etcd/etcd-backup").exists
 
     run = PlaybookRun(INVENTORY, "quorum.etcd.backup", "-e", "etcd_backup_now=true")
     assert run.rc == 0, run

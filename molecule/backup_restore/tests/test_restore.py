@@ -5,9 +5,7 @@ writer's acknowledged writes included), a key written after it is not, and the c
 
 import base64
 
-import requests
-
-from lab import INVENTORY, PlaybookRun, client_tls, etcdctl_json
+from lab import INVENTORY, PlaybookRun, client_tls, etcdctl_json, session
 from test_backup import BACKUP_DIR, FIRST, HOSTS, NAMES, URLS, run_backup, snapshots
 from writer import Writer
 
@@ -19,8 +17,7 @@ def _b64(text):
 
 
 def post(path, body, url=URLS[0]):
-    tls = client_tls() or {}
-    answer = requests.post(url + path, json=body, timeout=5, verify=tls.get("verify", True), cert=tls.get("cert"))
+    answer = session().post(url + path, json=body, timeout=5)
     answer.raise_for_status()
     return answer.json()
 
@@ -54,7 +51,9 @@ def test_restore_from_the_newest_timer_backup_after_every_member_lost_its_data()
 
     run = PlaybookRun(INVENTORY, "quorum.etcd.restore", "-e", "etcd_restore_snapshot=" + snapshot,
                       "-e", "etcd_restore_snapshot_host=" + NAMES[0], "-e", "etcd_restore_confirm=true")
-    assert run.rc == 0, run
+    if run.rc != 0:
+        print(run)
+    assert run.rc == 0, run.failed
     print("quorum.etcd.restore from %s: %.1f s, slowest tasks %s" % (newest, run.seconds, run.slowest()))
 
     after = cluster_ids()

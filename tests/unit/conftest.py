@@ -123,6 +123,8 @@ class Etcd(object):
         self.log_path = os.path.join(workdir, name + '.log')
         self.client_url = 'http://127.0.0.1:%d' % free_port()
         self.peer_url = 'http://127.0.0.1:%d' % free_port()
+        # Where /health answers over plain HTTP (a TLS member serves it on a metrics URL).
+        self.health_url = self.client_url
         self.process = None
 
     def start(self, initial_cluster, token, state='new'):
@@ -139,7 +141,7 @@ class Etcd(object):
 
     def healthy(self):
         try:
-            with urllib.request.urlopen(self.client_url + '/health', timeout=1) as response:
+            with urllib.request.urlopen(self.health_url + '/health', timeout=1) as response:
                 return json.loads(response.read().decode()).get('health') == 'true'
         except (OSError, ValueError):
             return False

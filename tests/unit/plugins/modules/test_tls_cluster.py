@@ -7,17 +7,18 @@ import sys
 
 import pytest
 
-from conftest import free_port, wait_healthy
+from conftest import Etcd, free_port, stop_cluster, wait_healthy
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', 'integration'))
 import certs  # noqa: E402  (tests/integration/certs.py)
 
 
-class TlsEtcd(object):
-    """One etcd 3.5.1 member on loopback with https client and peer URLs and client-cert-auth."""
+class TlsEtcd(Etcd):
+    """One etcd 3.5.1 member on loopback with https client and peer URLs and client-cert-auth,
+    /health on a plain metrics URL, and its certificates made by tests/integration/certs.py."""
 
     def __init__(self, bindir, workdir):
-        self.workdir = workdir
+        super(TlsEtcd, self).__init__(bindir, str(workdir), 'tls1')
         self.ca = certs.new_ca(workdir, 'unit CA')
         self.server = certs.issue(workdir, 'server', self.ca, sans=['127.0.0.1', 'localhost'])
         self.admin = certs.issue(workdir, 'admin', self.ca, usages=certs.CLIENT)
@@ -25,34 +26,21 @@ class TlsEtcd(object):
         other.mkdir()
         self.foreign = certs.issue(other, 'client', certs.new_ca(other, 'another CA'), usages=certs.CLIENT)
         self.ca_file = str(workdir / 'ca.crt')
-        self.client_url = 'https://127.0.0.1:%d' % free_port()
+        self.client_url = self.client_url.replace('http:', 'https:')
+        self.peer_url = self.peer_url.replace('http:', 'https:')
         self.health_url = 'http://127.0.0.1:%d' % free_port()
-        peer_url = 'https://127.0.0.1:%d' % free_port()
-        self.name, self.log_path, self.data_dir = 'tls1', str(workdir / 'tls1.log'), str(workdir / 'tls1.etcd')
-        args = [os.path.join(bindir, 'etcd'), '--name', self.name, '--data-dir', self.data_dir,
+
+    def start(self):
+        args = [os.path.join(self.bindir, 'etcd'), '--name', self.name, '--data-dir', self.data_dir,
                 '--listen-client-urls', self.client_url, '--advertise-client-urls', self.client_url,
-                '--listen-peer-urls', peer_url, '--initial-advertise-peer-urls', peer_url,
-                '--initial-cluster', '%s=%s' % (self.name, peer_url), '--listen-metrics-urls', self.health_url,
+                '--listen-peer-urls', self.peer_url, '--initial-advertise-peer-urls', self.peer_url,
+                '--initial-cluster', '%s=%s' % (self.name, self.peer_url), '--listen-metrics-urls', self.health_url,
                 '--cert-file', self.server[0], '--key-file', self.server[1], '--trusted-ca-file', self.ca_file,
                 '--client-cert-auth', '--peer-cert-file', self.server[0], '--peer-key-file', self.server[1],
                 '--peer-trusted-ca-file', self.ca_file, '--peer-client-cert-auth', '--logger', 'zap',
                 '--log-level', 'warn']
         with open(self.log_path, 'ab') as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-
-    # What wait_healthy asks: /health on the plain metrics listener.
-    def healthy(self):
-        import json
-        import urllib.request
-        try:
-            with urllib.request.urlopen(self.health_url + '/health', timeout=1) as response:
-                return json.loads(response.read().decode()).get('health') == 'true'
-        except (OSError, ValueError):
-            return False
-
-    def log_tail(self):
-        with open(self.log_path, errors='replace') as log:
-            return ''.join(log.readlines()[-20:])
 
     def connection(self, cert=None):
         cert = cert or self.admin
@@ -62,12 +50,12 @@ class TlsEtcd(object):
 @pytest.fixture(scope='module')
 def tls_etcd(etcd_bin, tmp_path_factory):
     member = TlsEtcd(etcd_bin('3.5.1'), tmp_path_factory.mktemp('tls'))
+    member.start()
     try:
         wait_healthy([member])
         yield member
     finally:
-        member.process.terminate()
-        member.process.wait(10)
+        stop_cluster([member])
 
 
 def test_the_modules_reach_a_cluster_that_requires_client_certificates(run_tasks, tls_etcd):

@@ -29,6 +29,7 @@ MIRROR = hosts("etcd_mirror")[0]
 PRIMARY_URLS = [lab.client_url(address(PRIMARY), "etcd")]
 STANDBY_URLS = [lab.client_url(address(STANDBY), "standby")]
 SERVICE = "etcd-mirror"
+HEARTBEAT = "/quorum.etcd/mirror/heartbeat"
 DEADLINE = 60  # seconds; a failure condition, not a speed target
 
 
@@ -65,6 +66,16 @@ def wait_until(what, check, deadline=DEADLINE):
         assert time.monotonic() - started < deadline, "no %s within %d s" % (what, deadline)
         time.sleep(0.2)
     return time.monotonic() - started
+
+
+STAGE_TLS = "quorum.etcd.mirror : Copy the TLS files from the controller for checking"
+
+
+def heartbeat_moves():
+    """The heartbeat written to the primary changes within a few intervals."""
+    first = get("etcd", PRIMARY_URLS[0], HEARTBEAT)
+    wait_until("new heartbeat on the primary", lambda: get("etcd", PRIMARY_URLS[0], HEARTBEAT) != first, deadline=30)
+    return True
 
 
 def main_pid():
@@ -107,15 +118,22 @@ def test_writes_on_the_primary_reach_the_standby():
     print("mirror: one key reached the standby in %.2f s" % took)
 
 
+# The standby's CA and admin certificate in place of the primary's, when it has them.
+STANDBY_AS_SOURCE = {
+    "etcd_mirror_source_%s_src" % var: ("%s/%s" % (lab.pki_dir("standby"), name) if lab.client_tls("standby") else "")
+    for var, name in (("ca_cert", "ca.crt"), ("client_cert", "admin.crt"), ("client_key", "admin.key"))}
+
+
 def test_bad_input_is_refused_and_the_mirror_left_alone():
     before = main_pid()
     cases = [
         # The same cluster by the same URL: refused from the variables alone.
         (["-e", json.dumps({"etcd_mirror_dest_endpoints": PRIMARY_URLS})],
          "the source and the destination must be different clusters"),
-        # The standby twice, by two spellings of its URL: refused by its cluster ID.
-        (["-e", json.dumps({"etcd_mirror_source_endpoints": STANDBY_URLS,
-                            "etcd_mirror_dest_endpoints": [STANDBY_URLS[0] + "/"]})],
+        # The standby twice, by two spellings of its URL (with its own TLS files on both
+        # sides): refused by its cluster ID.
+        (["-e", json.dumps(dict(STANDBY_AS_SOURCE, etcd_mirror_source_endpoints=STANDBY_URLS,
+                                etcd_mirror_dest_endpoints=[STANDBY_URLS[0] + "/"]))],
          "the source and the destination are the same cluster"),
         (["-e", json.dumps({"etcd_mirror_dest_prefix": "/a/", "etcd_mirror_no_dest_prefix": True})],
          "set etcd_mirror_dest_prefix or etcd_mirror_no_dest_prefix, not both"),
@@ -127,8 +145,16 @@ def test_bad_input_is_refused_and_the_mirror_left_alone():
         print("refused: %s" % [m for m in run.messages if m][:1])
         assert run.rc != 0, run
         assert any(expected in (m or "") for m in run.messages), (expected, run)
-        assert not run.changed, run
+        # Only the files under check changed, in a place of their own.
+        assert {task for task, _ in run.changed} <= {STAGE_TLS}, run
     assert main_pid() == before, "the mirror was restarted by a refused run"
+    heartbeat_moves()  # the mirror host still reaches the primary with its own files
+
+    # The right files are checked again; the mirror's own never changed, so nothing restarts.
+    run = PlaybookRun(INVENTORY, "quorum.etcd.mirror")
+    assert run.rc == 0, run
+    assert {task for task, _ in run.changed} <= {STAGE_TLS}, run
+    assert main_pid() == before
 
 
 def test_check_mode_and_a_second_run_change_nothing():

@@ -625,43 +625,41 @@ class Auth(object):
         self.module.exit_json(**self.result())
 
 
+def _named(entries, kind, errors, root_message):
+    """(index, name, where) for each entry of users or roles that has a name. A missing name, root
+    and a name listed twice are added to ``errors``; only an entry without a name is skipped."""
+    seen = set()
+    for index, entry in enumerate(entries):
+        name = (entry['name'] or '').strip()
+        where = '%ss[%d]' % (kind, index)
+        if not name:
+            errors.append('%s has no name.' % where)
+            continue
+        if name == ROOT:
+            errors.append('%s: %s' % (where, root_message))
+        if name in seen:
+            errors.append('%s: %s %s is listed twice.' % (where, kind, name))
+        seen.add(name)
+        yield index, name, where
+
+
 def check_input(module):
     """Everything that can be wrong with the options alone; fails before the cluster is asked anything.
     Returns the permissions of each listed role as {(key, range_end): type}."""
     params = module.params
     errors = []
     ranges = {}
-    seen = set()
-    for index, user in enumerate(params['users']):
-        name = (user['name'] or '').strip()
-        where = 'users[%d]' % index
-        if not name:
-            errors.append('%s has no name.' % where)
-            continue
-        if name == ROOT:
-            errors.append('%s: user root is managed with root_password (it always has role root); do not list it in '
-                          'users.' % where)
-        if name in seen:
-            errors.append('%s: user %s is listed twice.' % (where, name))
-        seen.add(name)
+    for index, name, where in _named(params['users'], 'user', errors, 'user root is managed with root_password (it '
+                                     'always has role root); do not list it in users.'):
+        user = params['users'][index]
         if user['password'] == '':
             errors.append('%s (%s): the password is empty, which would let anyone log in as %s. Give a password, or '
                           'leave it out for a user that logs in with a client certificate.' % (where, name, name))
         if any(not (role or '').strip() for role in user['roles']):
             errors.append('%s (%s): roles holds an empty name.' % (where, name))
-    seen = set()
-    for index, role in enumerate(params['roles']):
-        name = (role['name'] or '').strip()
-        where = 'roles[%d]' % index
-        if not name:
-            errors.append('%s has no name.' % where)
-            continue
-        if name == ROOT:
-            errors.append('%s: role root is built in and has every permission; grant it to users, do not list it in '
-                          'roles.' % where)
-        if name in seen:
-            errors.append('%s: role %s is listed twice.' % (where, name))
-        seen.add(name)
+    for index, name, where in _named(params['roles'], 'role', errors, 'role root is built in and has every '
+                                     'permission; grant it to users, do not list it in roles.'):
+        role = params['roles'][index]
         wanted = ranges[name] = {}
         for number, perm in enumerate(role['permissions']):
             what = '%s (%s) permissions[%d]' % (where, name, number)

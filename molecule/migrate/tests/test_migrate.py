@@ -103,7 +103,11 @@ def test_the_member_moves_with_its_id_and_data(tmp_path):
     member_id = members()[FROM]["id"]
     # The member that moves leads: the playbook hands the leadership over before it stops it.
     endpoints = ",".join(client_url(n) for n in MEMBERS)
-    HOSTS["migrate-1"].run(ETCDCTL + " --endpoints %s move-leader %s", endpoints, member_id)
+    # TLS as flags: etcdctl 3.5.1's move-leader reads its settings twice and then takes the
+    # ETCDCTL_* variables of etcdctl.env for flags that clash with themselves.
+    tls = "--cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/admin.crt --key=/etc/etcd/pki/admin.key"
+    HOSTS["migrate-1"].run("ETCDCTL_API=3 etcdctl %s --endpoints %s move-leader %s" % (
+        tls if client_tls() else "", endpoints, member_id))
     status = etcdctl_json(HOSTS["migrate-1"], "--endpoints", endpoints, "endpoint", "status")
     assert {"%x" % s["Status"]["leader"] for s in status} == {member_id}, status
 

@@ -1,0 +1,267 @@
+"""quorum.etcd.restore and quorum.etcd.recover_quorum on a live three-member cluster.
+
+The cases run in file order, each on the cluster the one before left: bad restore inputs are
+refused with every member untouched; a snapshot is restored on every member (keys from before
+it back, keys from after it gone, a new cluster ID, the old data kept aside) and a re-run
+changes nothing; two members are lost for good while a writer runs and recover_quorum brings
+the cluster back to three members; on a cluster that has its quorum, recover_quorum changes
+nothing, or refuses when a member is down."""
+
+import base64
+import json
+import re
+import time
+
+import lab
+from lab import INVENTORY, PlaybookRun, address, etcdctl_json, hosts
+from writer import Writer
+
+HOSTS = {h.backend.name: h for h in hosts("etcd")}
+NAMES = sorted(HOSTS)
+IP = {name: address(host) for name, host in HOSTS.items()}
+URLS = [lab.client_url(IP[name]) for name in NAMES]
+URL = dict(zip(NAMES, URLS))
+TLS = lab.client_tls()
+BACKUP = "/var/lib/etcd-backup/recover-test.db"
+DROPIN = "/etc/systemd/system/etcd.service.d/recover-quorum.conf"
+
+
+def playbook(name, *args, **extra):
+    run = PlaybookRun(INVENTORY, name, *(list(args) + (["-e", json.dumps(extra)] if extra else [])))
+    print("%s %s %s: rc=%d in %.1f s, changed per host %s" % (
+        name, " ".join(args), json.dumps(extra), run.rc, run.seconds,
+        {host: stats.get("changed") for host, stats in sorted(run.recap.items())}))
+    print("  slowest tasks: " + "; ".join("%s %.1f s" % (task.split(" : ")[-1], seconds)
+                                          for task, seconds in run.slowest(4)))
+    for host, task, msg in run.failed:
+        print("  failed on %s: %s: %s" % (host, task, msg))
+    return run
+
+
+def status(name):
+    return etcdctl_json(HOSTS[name], "endpoint", "status")[0]["Status"]
+
+
+def main_pid(name):
+    return int(HOSTS[name].check_output("systemctl show etcd -p MainPID --value"))
+
+
+def members_state():
+    """{member: (etcd's PID, member ID, cluster ID)}: what a refused run must leave alone."""
+    return {name: members_state_of(name) for name in NAMES}
+
+
+def members_state_of(name):
+    header = status(name)["header"]
+    return (main_pid(name), header["member_id"], header["cluster_id"])
+
+
+def put(prefix, count):
+    kv = {"%s%03d" % (prefix, i): "value %d" % i for i in range(count)}
+    session = lab.session()
+    for key, value in kv.items():
+        answer = session.post(URLS[0] + "/v3/kv/put", timeout=5, json={
+            "key": base64.b64encode(key.encode()).decode(), "value": base64.b64encode(value.encode()).decode()})
+        answer.raise_for_status()
+    return kv
+
+
+def read(name, prefix):
+    """The keys under prefix as member name holds them (a local, serializable read)."""
+    got = etcdctl_json(HOSTS[name], "get", "--prefix", "--consistency=s", prefix)
+    return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"]).decode() for kv in got.get("kvs", [])}
+
+
+def started_voters():
+    found = etcdctl_json(HOSTS[NAMES[0]], "member", "list")["members"]
+    return sorted((m.get("name", ""), bool(m.get("isLearner")), bool(m.get("clientURLs"))) for m in found)
+
+
+def leader():
+    found = etcdctl_json(HOSTS[NAMES[0]], "member", "list")["members"]
+    lead = status(NAMES[0])["leader"]
+    return next(m["name"] for m in found if m["ID"] == lead)
+
+
+def wait_until(what, condition, timeout, step=0.5):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "gave up after %d s waiting until %s" % (timeout, what)
+        time.sleep(step)
+
+
+def moved_aside(name, pattern):
+    """What a shell glob (not quoted) matches on the host."""
+    return HOSTS[name].run("ls -d " + pattern + " 2>/dev/null").stdout.split()
+
+
+def take_snapshot():
+    host = HOSTS[NAMES[0]]
+    host.check_output("install -d -m 0700 /var/lib/etcd-backup && rm -f %s", BACKUP)
+    host.check_output(lab.ETCDCTL + " snapshot save %s", BACKUP)
+    return BACKUP
+
+
+def test_restore_refuses_bad_input_and_leaves_every_member_running(tmp_path):
+    put("/recover/bad/", 5)
+    snapshot = take_snapshot()
+    whole = HOSTS[NAMES[0]].file(snapshot).content
+    truncated = tmp_path / "truncated.db"
+    truncated.write_bytes(whole[:len(whole) // 2])
+    before = members_state()
+    kept_aside = {name: moved_aside(name, "/var/lib/etcd.before-restore-*") for name in NAMES}
+
+    cases = [
+        ("no confirmation", dict(etcd_restore_snapshot=snapshot, etcd_restore_snapshot_host=NAMES[0]),
+         "not confirmed, nothing was changed. A restore stops etcd on every member of group etcd"),
+        ("a snapshot that does not exist", dict(etcd_restore_snapshot=str(tmp_path / "missing.db"),
+                                                etcd_restore_confirm=True),
+         "missing.db does not exist on the controller; nothing was changed"),
+        ("a truncated snapshot", dict(etcd_restore_snapshot=str(truncated), etcd_restore_confirm=True),
+         ("cannot be restored on recover-1; no member was stopped and no data touched: The snapshot is not usable: "
+          "/var/lib/etcd-restore/", "is not a whole etcd snapshot")),
+    ]
+    for what, extra, expected in cases:
+        run = playbook("quorum.etcd.restore", **extra)
+        assert run.rc != 0, (what, run)
+        expected = (expected,) if isinstance(expected, str) else expected
+        said = [msg for msg in run.messages if msg and all(part in msg for part in expected)]
+        assert said, (what, run.messages)
+        print("%s refused: %s" % (what, said[0]))
+        assert members_state() == before, what
+        for name in NAMES:
+            assert moved_aside(name, "/var/lib/etcd.before-restore-*") == kept_aside[name], (what, name)
+            # The copy of a snapshot that does not restore is not left behind.
+            assert not HOSTS[name].run("ls /var/lib/etcd-restore/*.db 2>/dev/null").stdout.strip(), (what, name)
+
+
+def test_restore_brings_every_member_back_to_the_snapshot():
+    HOSTS[NAMES[0]].check_output(lab.ETCDCTL + " del --prefix /recover/restore/")
+    kept = put("/recover/restore/before/", 20)
+    snapshot = take_snapshot()
+    dropped = put("/recover/restore/after/", 20)
+    before = members_state()
+    kept_aside = {name: moved_aside(name, "/var/lib/etcd.before-restore-*") for name in NAMES}
+
+    # Check mode says what would happen and changes nothing.
+    check = playbook("quorum.etcd.restore", "--check", etcd_restore_snapshot=snapshot,
+                     etcd_restore_snapshot_host=NAMES[0], etcd_restore_confirm=True)
+    assert check.rc == 0, check
+    assert "quorum.etcd.server : Report what the restore would do" in [task for task, _ in check.changed], check
+    assert members_state() == before
+    assert all(not HOSTS[n].run("ls /var/lib/etcd-restore/*.db 2>/dev/null").stdout.strip() for n in NAMES)
+
+    with Writer(URLS, prefix="/recover/restore/writer/", tls=TLS) as writer:
+        run = playbook("quorum.etcd.restore", etcd_restore_snapshot=snapshot,
+                       etcd_restore_snapshot_host=NAMES[0], etcd_restore_confirm=True)
+        # When the last member started (whole seconds), on the clock the lab hosts share with this one.
+        restarted = 1 + max(int(HOSTS[n].check_output(
+            "date -d \"$(systemctl show etcd -p ActiveEnterTimestamp --value)\" +%s")) for n in NAMES)
+        acknowledged = len(writer.acknowledged)
+        wait_until("the writer gets 50 writes acknowledged by the restored cluster",
+                   lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+    assert run.rc == 0, run
+
+    after = members_state()
+    assert len({cluster for _, _, cluster in after.values()}) == 1, after
+    assert {cluster for _, _, cluster in after.values()} != {cluster for _, _, cluster in before.values()}, after
+    assert started_voters() == [(name, False, True) for name in NAMES]
+    for name in NAMES:
+        assert read(name, "/recover/restore/before/") == kept, name
+        assert read(name, "/recover/restore/after/") == {}, name
+        old = set(moved_aside(name, "/var/lib/etcd.before-restore-*")) - set(kept_aside[name])
+        assert len(old) == 1 and HOSTS[name].file(old.pop() + "/member/snap/db").exists, (name, old)
+        conf = HOSTS[name].file("/etc/etcd/etcd.conf").content_string
+        assert re.search(r'^ETCD_INITIAL_CLUSTER_TOKEN="etcd-cluster-restored-\d{8}T\d{6}Z"$', conf, re.M), conf
+    print("restore: cluster %x -> %x, %d keys from before the snapshot kept, %d written after it gone"
+          % (before[NAMES[0]][2], after[NAMES[0]][2], len(kept), len(dropped)))
+
+    # The writer: what it wrote before the members stopped came after the snapshot and is gone
+    # (as a restore means); what the restored cluster acknowledged must all be there.
+    held = read(NAMES[0], "/recover/restore/writer/")
+    lost = [k for k, v in writer.acknowledged.items() if float(v.split()[-1]) < restarted and held.get(k) != v]
+    print("writer: %d writes acknowledged during the restore run were made after the snapshot and are gone"
+          % len(lost))
+    writer.acknowledged = {k: v for k, v in writer.acknowledged.items() if float(v.split()[-1]) > restarted}
+    assert writer.acknowledged
+    writer.verify(URLS)
+
+    # Run again with the same snapshot: nothing restarts, nothing changes; the deploy
+    # playbook keeps the restored cluster's token.
+    for again in (playbook("quorum.etcd.restore", etcd_restore_snapshot=snapshot,
+                           etcd_restore_snapshot_host=NAMES[0], etcd_restore_confirm=True),
+                  playbook("quorum.etcd.deploy")):
+        assert again.rc == 0, again
+        assert all(stats["changed"] == 0 for stats in again.recap.values()), again
+    assert members_state() == after
+
+
+def test_recover_quorum_after_two_of_three_members_are_lost_for_good():
+    first_leader = leader()
+    survivor = next(name for name in NAMES if name != first_leader)
+    lost = [name for name in NAMES if name != survivor]
+    survivor_id = status(survivor)["header"]["member_id"]
+    kept_aside = moved_aside(survivor, "/var/lib/etcd.before-recover-*")
+    lost_data = "/var/lib/etcd.lost-by-test-%d" % time.time()
+
+    with Writer(URLS, prefix="/recover/quorum/", tls=TLS) as writer:
+        wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
+        for name in lost:
+            HOSTS[name].check_output("systemctl stop etcd && mv /var/lib/etcd %s", lost_data)
+        # Every write attempted from here on can only be acknowledged by the recovered cluster.
+        stopped_at = writer.attempts
+        run = playbook("quorum.etcd.recover_quorum", etcd_recover_quorum_confirm=True)
+        acknowledged = len(writer.acknowledged)
+        wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
+                   lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+    assert run.rc == 0, run
+
+    assert started_voters() == [(name, False, True) for name in NAMES]
+    assert status(survivor)["header"]["member_id"] == survivor_id
+    number = lambda key: int(key.rsplit("/", 1)[1])  # noqa: E731
+    before = {k: v for k, v in writer.acknowledged.items() if number(k) < stopped_at}
+    held = read(survivor, "/recover/quorum/")
+    gone = [k for k, v in before.items() if held.get(k) != v]
+    print("recover_quorum: survivor %s (the leader was %s); %d of %d writes acknowledged before the loss are gone;"
+          " playbook %.1f s" % (survivor, first_leader, len(gone), len(before), run.seconds))
+    writer.acknowledged = {k: v for k, v in writer.acknowledged.items() if number(k) >= stopped_at}
+    assert writer.acknowledged
+    writer.verify(URLS)
+
+    # force-new-cluster was used once and is gone from the unit; etcd runs without it (its
+    # start-up log line says so); the survivor's data from before is kept.
+    host = HOSTS[survivor]
+    assert not host.file(DROPIN).exists
+    assert host.check_output("systemctl show etcd -p DropInPaths -p Environment") == "Environment=\nDropInPaths="
+    starts = host.check_output("journalctl -u etcd -o cat --no-pager | grep -o '\"force-new-cluster\":[a-z]*'")
+    assert starts.split()[-2:] == ['"force-new-cluster":true', '"force-new-cluster":false'], starts
+    assert len(set(moved_aside(survivor, "/var/lib/etcd.before-recover-*")) - set(kept_aside)) == 1
+    for name in lost:
+        assert HOSTS[name].file(lost_data + "/member").is_directory, name
+
+
+def healthy_members():
+    found = json.loads(HOSTS[NAMES[0]].check_output(lab.ETCDCTL + " endpoint health --cluster -w json"))
+    return sorted(e["endpoint"] for e in found if e.get("health"))
+
+
+def test_recover_quorum_changes_nothing_while_the_cluster_has_its_quorum():
+    wait_until("every member answers healthy", lambda: healthy_members() == sorted(URLS), timeout=60)
+    before = members_state()
+    run = playbook("quorum.etcd.recover_quorum", etcd_recover_quorum_confirm=True)
+    assert run.rc == 0, run
+    assert all(stats["changed"] == 0 for stats in run.recap.values()), run
+    assert members_state() == before
+
+    # One member down: the two others keep the quorum, so this is a job for replace, not force.
+    down = NAMES[-1]
+    HOSTS[down].check_output("systemctl stop etcd")
+    try:
+        run = playbook("quorum.etcd.recover_quorum", etcd_recover_quorum_confirm=True)
+        assert run.rc != 0, run
+        assert any("so its quorum is not lost" in (msg or "") for msg in run.messages), run.messages
+        assert {n: members_state_of(n) for n in NAMES[:-1]} == {n: before[n] for n in NAMES[:-1]}
+        assert not any(HOSTS[n].file(DROPIN).exists for n in NAMES)
+    finally:
+        HOSTS[down].check_output("systemctl start etcd")
+

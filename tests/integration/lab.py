@@ -73,6 +73,15 @@ def session(group="etcd"):
     return made
 
 
+def module_tls(group="etcd"):
+    """The connection options of a quorum.etcd module run on a member: the admin client's files
+    the server role installed there, or none on a plain-HTTP cluster."""
+    if not client_tls(group):
+        return {}
+    return {"ca_cert": "/etc/etcd/pki/ca.crt", "client_cert": "/etc/etcd/pki/admin.crt",
+            "client_key": "/etc/etcd/pki/admin.key"}
+
+
 def admin_auth(group="etcd"):
     """(user, password) the playbooks authenticate with on a cluster with authentication on, or None."""
     user = group_var(group, "etcd_admin_user")

@@ -257,7 +257,7 @@ def test_a_removal_that_would_lose_quorum_is_refused(tmp_path):
         HOSTS["scale-2"].check_output("systemctl stop etcd")
         try:
             rc, result = adhoc_module(inventory, "scale-1", "quorum.etcd.member",
-                                      {"name": "scale-5", "state": "absent", "endpoints": urls(voters)})
+                                      dict(lab.module_tls(), name="scale-5", state="absent", endpoints=urls(voters)))
             print("member state=absent name=scale-5 with scale-2 down: rc=%d: %s" % (rc, result.get("msg")))
             assert rc != 0 and result.get("failed"), result
             assert result["msg"].startswith(

@@ -633,17 +633,21 @@ class EtcdClient(object):
         """Names of all users."""
         return list(self.call('auth/user/list', {}).get('users') or [])
 
-    def user_get(self, name):
-        """The roles granted to user ``name`` (sorted), or None when there is no such user."""
+    def _call_unless_missing(self, path, body, missing):
+        """etcd's answer, or None when etcd refuses with ``missing`` (no such user or role)."""
         try:
-            answer = self.call('auth/user/get', {'name': name})
+            return self.call(path, body)
         except (EtcdUnreachable, EtcdUnavailable):
             raise
         except EtcdError as e:
-            if 'user name not found' in (e.reason or str(e)):
+            if missing in (e.reason or str(e)):
                 return None
             raise
-        return sorted(answer.get('roles') or [])
+
+    def user_get(self, name):
+        """The roles granted to user ``name`` (sorted), or None when there is no such user."""
+        answer = self._call_unless_missing('auth/user/get', {'name': name}, 'user name not found')
+        return None if answer is None else sorted(answer.get('roles') or [])
 
     def user_add(self, name, password=None):
         """Add a user; without ``password`` the user has none and can only log in with a client
@@ -672,14 +676,9 @@ class EtcdClient(object):
 
     def role_get(self, name):
         """The permissions of role ``name`` as etcd keeps them (sorted by key), or None when there is no such role."""
-        try:
-            answer = self.call('auth/role/get', {'role': name})
-        except (EtcdUnreachable, EtcdUnavailable):
-            raise
-        except EtcdError as e:
-            if 'role name not found' in (e.reason or str(e)):
-                return None
-            raise
+        answer = self._call_unless_missing('auth/role/get', {'role': name}, 'role name not found')
+        if answer is None:
+            return None
         # READ is the zero value of the enum, so the gateway leaves it out.
         return [dict(type=(perm.get('permType') or 'READ').lower(), key=self._auth_text(perm.get('key')),
                      range_end=self._auth_text(perm.get('range_end')))

@@ -67,10 +67,11 @@ class Writer:
         self._session.headers["Authorization"] = answer.json()["token"]
 
     def _post(self, endpoint, path, body, timeout):
-        answer = self._session.post(endpoint + path, timeout=timeout, json=body)
-        if self.auth and answer.status_code in (400, 401) and "token" in answer.text or (
-                self.auth and "Authorization" not in self._session.headers):
+        if self.auth and "Authorization" not in self._session.headers:
             self._login(endpoint)
+        answer = self._session.post(endpoint + path, timeout=timeout, json=body)
+        if self.auth and answer.status_code in (400, 401) and "token" in answer.text:
+            self._login(endpoint)  # the token expired, or the member that issued it is gone
             answer = self._session.post(endpoint + path, timeout=timeout, json=body)
         answer.raise_for_status()
         return answer.json()

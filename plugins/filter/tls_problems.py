@@ -139,7 +139,7 @@ def _valid_times(cert):
             cert.not_valid_after.replace(tzinfo=datetime.timezone.utc))
 
 
-def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', name='the certificate', now=None):
+def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', name='the certificate'):
     if x509 is None:
         raise AnsibleFilterError('tls_problems needs the Python cryptography library on the controller')
     if usage not in USAGES:
@@ -171,7 +171,7 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
             problems.append('%s %s is not signed by the CA %s (issuer: %s).'
                             % (name, cert_path, ca, cert.issuer.rfc4514_string()))
 
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.timezone.utc)
     not_before, not_after = _valid_times(cert)
     if not_after <= now:
         problems.append('%s %s expired on %s.' % (name, cert_path, not_after.strftime('%Y-%m-%d %H:%M UTC')))

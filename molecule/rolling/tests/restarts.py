@@ -74,6 +74,17 @@ def order(leader_name):
     return [name for name in NAMES if name != leader_name] + [leader_name]
 
 
+def stopped_at(run, name):
+    """The one "Stopped at" message of a run that stopped at the restart of host ``name``'s member."""
+    assert run.rc != 0, run
+    found = [m for m in run.messages if m and m.startswith("Stopped at")]
+    assert len(found) == 1, run
+    print(found[0])
+    assert found[0].startswith('Stopped at %s (member %s): the step "Restart etcd on %s" failed:'
+                               % (name, name, name)), found[0]
+    return found[0]
+
+
 def playbook(name, *args):
     run = PlaybookRun(INVENTORY, name, *args)
     print("%s %s: rc=%d in %.1f s" % (name, " ".join(args), run.rc, run.seconds))

@@ -17,15 +17,21 @@ INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE")
 SCENARIO_DIR = os.environ.get("MOLECULE_SCENARIO_DIRECTORY")
 
 
+def _runner():
+    """testinfra's reader of molecule's inventory, one per run: each new one runs ansible-inventory,
+    and client_url() and client_tls() ask for variables many times per test."""
+    return testinfra.utils.ansible_runner.AnsibleRunner.get_runner(INVENTORY)
+
+
 def hosts(group):
     """testinfra hosts of an inventory group, reached with podman exec directly (faster than ansible)."""
-    names = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY).get_hosts(group)
+    names = _runner().get_hosts(group)
     return [testinfra.get_host("podman://" + name) for name in sorted(names)]
 
 
 def group_var(group, name, default=None):
     """A variable of an inventory group, as the scenario's molecule.yml sets it."""
-    runner = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY)
+    runner = _runner()
     first = sorted(runner.get_hosts(group))[0]
     return runner.get_variables(first).get(name, default)
 

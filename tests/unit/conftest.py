@@ -22,7 +22,15 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(REPO, '.cache', 'collections')
 MIRROR = os.environ.get('QUORUM_ETCD_MIRROR') or os.path.join(REPO, '.cache', 'mirror')
-VERSIONS = ('3.5.1', '3.4.23')
+sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
+from release_mirror import RELEASES  # noqa: E402  (the mirror's own list of releases)
+
+# The newest patch of each minor users run: fixtures made once per version use these.
+VERSIONS = ('3.5.35', '3.6.16', '3.7.3')
+# The role's default release, for tests that need one cluster of any version.
+DEFAULT_VERSION = '3.6.16'
+# The oldest release the collection is tested with (the official build).
+OLDEST_VERSION = '3.5.1'
 
 
 def _link_collection():
@@ -54,10 +62,10 @@ def dead_url():
 
 @pytest.fixture(scope='session')
 def mirror_dir():
-    if not all(os.path.isfile(os.path.join(MIRROR, 'v' + v, 'SHA256SUMS')) for v in VERSIONS):
+    if not all(os.path.isfile(os.path.join(MIRROR, 'v' + v, 'SHA256SUMS')) for v in RELEASES):
         pytest.fail('The etcd release mirror is missing at %s (looked for %s). Run `make mirror` '
                     '(tests/lab/release_mirror.py build %s) or point QUORUM_ETCD_MIRROR at a built mirror.'
-                    % (MIRROR, ' and '.join('v%s/SHA256SUMS' % v for v in VERSIONS), MIRROR), pytrace=False)
+                    % (MIRROR, ' and '.join('v%s/SHA256SUMS' % v for v in RELEASES), MIRROR), pytrace=False)
     return MIRROR
 
 
@@ -206,8 +214,8 @@ def etcd_single(request, etcd_bin, tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def etcd_cluster(etcd_bin, tmp_path_factory):
-    """Three etcd 3.5.1 members on loopback, started together as a new cluster."""
-    members = start_cluster(etcd_bin('3.5.1'), str(tmp_path_factory.mktemp('cluster')), 3)
+    """Three members of the default release on loopback, started together as a new cluster."""
+    members = start_cluster(etcd_bin(DEFAULT_VERSION), str(tmp_path_factory.mktemp('cluster')), 3)
     yield members
     stop_cluster(members)
 

@@ -1,4 +1,4 @@
-"""The backup role's script (roles/backup/files/etcd-backup) against real etcd 3.5.1 and 3.4.23 on
+"""The backup role's script (roles/backup/files/etcd-backup) against real etcd 3.5, 3.6 and 3.7 on
 loopback and the signature-checking S3 server (tests/lab/s3_server.py): a verified snapshot named
 as specified, retention of its own files only, the upload with the file's SHA-256, and failures
 that exit 1 with one line."""

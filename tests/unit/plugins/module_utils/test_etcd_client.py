@@ -1,4 +1,4 @@
-"""EtcdClient against real etcd processes (3.5.1 and 3.4.23)."""
+"""EtcdClient against real etcd processes (3.5, 3.6 and 3.7)."""
 import re
 import time
 
@@ -13,7 +13,7 @@ from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import (
     id_to_hex,
     prefix_range_end,
 )
-from conftest import dead_url, free_port, start_cluster, stop_cluster
+from conftest import DEFAULT_VERSION, dead_url, free_port, start_cluster, stop_cluster
 
 HEX = re.compile(r'^[0-9a-f]+$')
 
@@ -151,7 +151,7 @@ def test_all_endpoints_dead():
 
 
 def test_authentication(etcd_bin, tmp_path):
-    members = start_cluster(etcd_bin('3.5.1'), str(tmp_path), 1)
+    members = start_cluster(etcd_bin(DEFAULT_VERSION), str(tmp_path), 1)
     try:
         url = members[0].client_url
         # Credentials before auth is enabled are ignored, as etcdctl does.

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient, EtcdError, b64encode
-from conftest import _ansible_bin, _ansible_env, start_cluster, stop_cluster
+from conftest import DEFAULT_VERSION, OLDEST_VERSION, _ansible_bin, _ansible_env, start_cluster, stop_cluster
 
 ROOT_PW = 'root-Pw-7f3a9c1e'
 APP_PW = 'app-Pw-2b8d4e6f'
@@ -28,8 +28,8 @@ APP_PREFIX_PERM = dict(key='/app/', range_end='/app0', prefix=True, type='readwr
 @pytest.fixture
 def cluster(request, etcd_bin, tmp_path):
     """A fresh one-member cluster of the version given with @pytest.mark.parametrize('cluster', [...], indirect=True),
-    3.5.1 otherwise."""
-    version = getattr(request, 'param', '3.5.1')
+    the default release otherwise."""
+    version = getattr(request, 'param', DEFAULT_VERSION)
     members = start_cluster(etcd_bin(version), str(tmp_path / 'cluster'), 1)
     yield members[0]
     stop_cluster(members)
@@ -400,8 +400,8 @@ def test_enabling_checks_existing_passwords_once_it_is_on(play, cluster):
                                               'authentication), and etcd cannot give such a user a password.')
 
 
-@pytest.mark.parametrize('cluster', ['3.4.23'], indirect=True)
-def test_etcd_3_4(play, cluster):
+@pytest.mark.parametrize('cluster', [OLDEST_VERSION, '3.5.35', '3.7.3'], indirect=True)
+def test_auth_on_other_releases(play, cluster):
     url = cluster.client_url
     admin = client(cluster)
     admin.put('/app/config', 'app-value')

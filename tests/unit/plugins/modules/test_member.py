@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient, EtcdError, b64decode, b64encode
-from conftest import Etcd, free_port, start_cluster, stop_cluster, wait_healthy
+from conftest import DEFAULT_VERSION, OLDEST_VERSION, VERSIONS, Etcd, free_port, start_cluster, stop_cluster, wait_healthy
 
 HEX = re.compile(r'^[0-9a-f]+$')
 
@@ -183,7 +183,7 @@ def test_removal_that_would_lose_quorum_is_refused(run_tasks, cluster):
 
 
 def test_removing_the_leader_hands_over_leadership_first(run_tasks, etcd_bin, tmp_path):
-    members = start_cluster(etcd_bin('3.5.1'), str(tmp_path / 'cluster'), 3)
+    members = start_cluster(etcd_bin(DEFAULT_VERSION), str(tmp_path / 'cluster'), 3)
     try:
         urls = [m.client_url for m in members]
         client = client_of(members)
@@ -227,7 +227,7 @@ def test_removing_the_leader_hands_over_leadership_first(run_tasks, etcd_bin, tm
 
 
 def test_single_member_cluster(run_tasks, etcd_single):
-    """On etcd 3.4 as on 3.5: refusals that need no second cluster, and a learner added and removed by ID."""
+    """On every tested minor: refusals that need no second cluster, and a learner added and removed by ID."""
     url = etcd_single.client_url
     client = EtcdClient(dict(endpoints=[url]))
     before = ids_and_names(client)
@@ -269,7 +269,7 @@ def test_single_member_cluster(run_tasks, etcd_single):
     assert ids_and_names(client) == before
 
 
-@pytest.mark.parametrize('version', ['3.5.1', '3.4.23'])
+@pytest.mark.parametrize('version', [OLDEST_VERSION] + list(VERSIONS))
 def test_a_member_moves_to_other_peer_urls_keeping_its_id_and_data(run_tasks, etcd_bin, tmp_path, version):
     """The way a member moves to another host: stop it, copy its data directory, change its peer URLs, start it
     at the new URLs. Here the new host is a new data directory and new loopback ports."""

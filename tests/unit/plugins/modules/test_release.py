@@ -37,7 +37,7 @@ def assert_nothing_installed(host):
     assert not os.path.exists(host['download_dir']) or os.listdir(host['download_dir']) == []
 
 
-@pytest.mark.parametrize('version', ['3.5.1', '3.4.23'])
+@pytest.mark.parametrize('version', ['3.5.1', '3.6.16'])
 def test_install_then_rerun_offline(run_module, mirror_server, mirror_dir, host, version):
     result = run_module('release', dict(host, version='v' + version, base_url=mirror_server.url))
 
@@ -47,7 +47,7 @@ def test_install_then_rerun_offline(run_module, mirror_server, mirror_dir, host,
     assert result['checksum'] == mirror_checksum(mirror_dir, version)
     install_path = os.path.join(host['install_dir'], 'v' + version)
     assert result['install_path'] == install_path
-    names = ['etcd', 'etcdctl', 'etcdutl'] if version == '3.5.1' else ['etcd', 'etcdctl']
+    names = ['etcd', 'etcdctl', 'etcdutl']
     assert result['binaries'] == dict((n, os.path.join(host['bin_dir'], n)) for n in names)
     assert sorted(os.listdir(host['bin_dir'])) == names
     for name in names:
@@ -95,7 +95,7 @@ def test_tampered_mirror_is_refused(run_module, mirror_dir, host, tmp_path):
     fake = tmp_path / 'mirror' / 'v3.5.1'
     fake.mkdir(parents=True)
     shutil.copy(os.path.join(mirror_dir, 'v3.5.1', 'SHA256SUMS'), str(fake))
-    shutil.copy(os.path.join(mirror_dir, 'v3.4.23', 'etcd-v3.4.23-linux-amd64.tar.gz'),
+    shutil.copy(os.path.join(mirror_dir, 'v3.6.16', 'etcd-v3.6.16-linux-amd64.tar.gz'),
                 str(fake / 'etcd-v3.5.1-linux-amd64.tar.gz'))
     result = run_module('release', dict(host, version='3.5.1', base_url='file://%s' % (tmp_path / 'mirror')))
 
@@ -185,20 +185,19 @@ def test_download_on_controller_then_install_from_src(run_module, mirror_server,
 def test_switching_versions_relinks(run_module, mirror_server, host):
     base = dict(host, base_url=mirror_server.url)
     run_module('release', dict(base, version='3.5.1'))
-    old = run_module('release', dict(base, version='3.4.23'))
+    new = run_module('release', dict(base, version='3.6.16'))
 
-    assert old['changed'] is True
-    assert sorted(os.listdir(host['install_dir'])) == ['v3.4.23', 'v3.5.1']
-    assert 'etcd Version: 3.4.23' in version_of(os.path.join(host['bin_dir'], 'etcd'))
-    # 3.4 has no etcdutl: the link left from 3.5.1 is removed.
-    assert sorted(os.listdir(host['bin_dir'])) == ['etcd', 'etcdctl']
-    assert 'remove %s/etcdutl' % host['bin_dir'] in old['actions']
+    assert new['changed'] is True
+    assert sorted(os.listdir(host['install_dir'])) == ['v3.5.1', 'v3.6.16']
+    assert 'etcd Version: 3.6.16' in version_of(os.path.join(host['bin_dir'], 'etcd'))
+    assert os.readlink(os.path.join(host['bin_dir'], 'etcdutl')) == os.path.join(host['install_dir'], 'v3.6.16',
+                                                                                  'etcdutl')
 
     # Side by side without switching: already installed, links untouched.
     side = run_module('release', dict(base, version='3.5.1', link=False, base_url=dead_url()))
     assert side['changed'] is False
     assert side['install_path'] == os.path.join(host['install_dir'], 'v3.5.1')
-    assert 'etcd Version: 3.4.23' in version_of(os.path.join(host['bin_dir'], 'etcd'))
+    assert 'etcd Version: 3.6.16' in version_of(os.path.join(host['bin_dir'], 'etcd'))
 
     # Switch back: only the links change, nothing is downloaded.
     switched = run_module('release', dict(base, version='3.5.1', base_url=dead_url()))

@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from conftest import Etcd, free_port, stop_cluster, wait_healthy
+from conftest import DEFAULT_VERSION, Etcd, free_port, stop_cluster, wait_healthy
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', 'integration'))
 import certs  # noqa: E402  (tests/integration/certs.py)
 
 
 class TlsEtcd(Etcd):
-    """One etcd 3.5.1 member on loopback with https client and peer URLs and client-cert-auth,
+    """One etcd member of the default release on loopback with https client and peer URLs and client-cert-auth,
     /health on a plain metrics URL, and its certificates made by tests/integration/certs.py."""
 
     def __init__(self, bindir, workdir):
@@ -49,7 +49,7 @@ class TlsEtcd(Etcd):
 
 @pytest.fixture(scope='module')
 def tls_etcd(etcd_bin, tmp_path_factory):
-    member = TlsEtcd(etcd_bin('3.5.1'), tmp_path_factory.mktemp('tls'))
+    member = TlsEtcd(etcd_bin(DEFAULT_VERSION), tmp_path_factory.mktemp('tls'))
     member.start()
     try:
         wait_healthy([member])

@@ -179,6 +179,8 @@ class EtcdClient(object):
         self.endpoints = [self._endpoint(e) for e in (params.get('endpoints') or DEFAULT_ENDPOINTS)]
         # None: not authenticated yet; '': authentication is not enabled on the cluster.
         self._token = None
+        # Endpoints that answered 404 on /readyz (old releases such as 3.5.1): they are asked /health.
+        self._no_readyz = set()
 
     # -- transport ----------------------------------------------------------
 
@@ -288,13 +290,34 @@ class EtcdClient(object):
     # -- one endpoint -------------------------------------------------------
 
     def health(self, endpoint):
-        """GET /health of one endpoint: {'health': bool, 'reason': str}."""
+        """Whether one endpoint is ready to serve: {'health': bool, 'reason': str}.
+
+        etcd 3.6 and recent 3.5 patches serve /readyz, which names each failed check; older releases
+        answer 404 there, and /health is asked instead. A learner is ready when it serves reads: its
+        non_learner check (3.5.19 and later) is left out, so that a joining member's gate can pass.
+        """
+        endpoint = self._endpoint(endpoint)
+        if endpoint not in self._no_readyz:
+            status, answer = self._open('GET', endpoint, '/readyz?verbose&exclude=non_learner')
+            if status != 404:
+                return self._readyz(status, answer)
+            self._no_readyz.add(endpoint)
         status, answer = self._get(endpoint, '/health')
         healthy = str(answer.get('health')).lower() == 'true'
         reason = answer.get('reason') or ''
         if not healthy and not reason:
             reason = 'HTTP %s, no reason given' % status  # etcd 3.4 never gives one
         return dict(health=healthy, reason=reason)
+
+    @staticmethod
+    def _readyz(status, answer):
+        """/readyz?verbose answers 200 when every check passed, else 503 with one '[-]name failed: why' line
+        per failed check."""
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        if status == 200:
+            return dict(health=True, reason='')
+        failed = [line[3:].strip() for line in text.splitlines() if line.startswith('[-]')]
+        return dict(health=False, reason='; '.join(failed) or 'HTTP %s: %s' % (status, text.strip()[:300]))
 
     def version(self, endpoint):
         """GET /version of one endpoint: {'etcdserver': '3.5.1', 'etcdcluster': '3.5.0'}."""

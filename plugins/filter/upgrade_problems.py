@@ -21,7 +21,8 @@ description:
     file, each with the etcd documentation it comes from. C(3.5) cannot be rolled to from C(3.4) on a cluster
     with authentication enabled. C(3.6) needs every member on C(3.5.26) or later first, settings that C(3.6)
     removed (C(ETCD_ENABLE_V2), C(ETCD_EXPERIMENTAL_ENABLE_V2V3), C(ETCD_PROXY*)) out of every member's
-    configuration, and a v2 store without custom data (C(etcdutl check v2store)).
+    configuration, and a v2 store without custom data (C(etcdutl check v2store)). C(3.7) needs every member on
+    C(3.6.11) or later and none of the C(--experimental-*) settings that 3.6 renamed or made feature gates.
   - A patch upgrade within a minor version has no further rules.
 positional: _input, target
 options:
@@ -73,6 +74,14 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.quorum.etcd.plugins.filter.etcd_config import SETTINGS
+
+
+def _removed_in(minor):
+    """The ETCD_* settings that etcd ``minor`` no longer accepts (plugins/filter/etcd_config.py)."""
+    return tuple(sorted(name for name, rule in SETTINGS.items() if rule['removed'] == minor))
+
+
 # The upgrade rules of etcd, one entry per minor version a cluster can be upgraded to.
 #   from:            the only minor version a rolling upgrade to this one starts from
 #   min_from:        the lowest patch release of that version every member must run first, or None
@@ -105,12 +114,19 @@ UPGRADE_RULES = {
         # blockers, 3.5.26 the "zombie members" left in the v3 store (etcd-io/etcd#20967).
         min_from='3.5.26',
         auth=None,
-        removed_config=('ETCD_ENABLE_V2', 'ETCD_EXPERIMENTAL_ENABLE_V2V3', 'ETCD_PROXY', 'ETCD_PROXY_FAILURE_WAIT',
-                        'ETCD_PROXY_REFRESH_INTERVAL', 'ETCD_PROXY_DIAL_TIMEOUT', 'ETCD_PROXY_WRITE_TIMEOUT',
-                        'ETCD_PROXY_READ_TIMEOUT'),
+        removed_config=_removed_in('3.6'),
         v2store_check=True,
         sources=('https://etcd.io/docs/v3.6/upgrades/upgrade_3_6/ ("Update 3.5", "V2 Store", "Flags removed")',
                  'https://etcd.io/blog/2025/zombie_members_upgrade/ ("upgrade your cluster to v3.5.26 or later")'),
+    ),
+    '3.7': dict(
+        from_minor='3.6',
+        min_from='3.6.11',
+        auth=None,
+        # The --experimental-* settings that 3.6 renamed or turned into feature gates.
+        removed_config=_removed_in('3.7'),
+        v2store_check=False,  # 3.6 already refused custom v2 data
+        sources=('https://etcd.io/docs/v3.7/upgrades/upgrade_3_7/ ("Update 3.6": 3.6.11 or later)',),
     ),
 }
 
@@ -205,10 +221,12 @@ def upgrade_problems(versions, target, auth_enabled=False, config=None, v2store=
     for host, settings in sorted((config or {}).items()):
         removed = sorted(set(settings or {}) & set(rule['removed_config']))
         if removed:
+            instead = ['%s for %s' % (SETTINGS[name]['use'], name) for name in removed if SETTINGS[name]['use']]
             problems.append('%s: %s set in its etcd configuration, which etcd %s no longer accepts; take %s out of '
-                            'etcd_extra_config and run quorum.etcd.deploy before the upgrade.'
+                            'etcd_extra_config%s and run quorum.etcd.deploy before the upgrade.'
                             % (host, ', '.join(removed) + (' is' if len(removed) == 1 else ' are'), _minor(wanted),
-                               'it' if len(removed) == 1 else 'them'))
+                               'it' if len(removed) == 1 else 'them',
+                               (' (use %s)' % ', '.join(instead)) if instead else ''))
     if rule['v2store_check'] and v2store is not None:
         for host, result in sorted(v2store.items()):
             if result != 'clean':

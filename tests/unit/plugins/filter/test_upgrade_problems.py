@@ -113,6 +113,27 @@ def test_3_6_refuses_the_settings_it_removed():
     assert upgrade_problems(cluster('3.4.23', '3.4.23', '3.4.23'), '3.5.1', config=config) == []
 
 
+
+def test_3_7_needs_every_member_on_3_6_11_first():
+    problem = only(upgrade_problems(cluster('3.6.10', '3.6.16', '3.6.16'), '3.7.3'))
+    assert problem == ('etcd 3.7 needs every member on 3.6.11 or later before the upgrade; etcd1 (3.6.10) runs older: '
+                       'upgrade to 3.6.11 or a later 3.6 release first.')
+    assert upgrade_problems(cluster('3.6.16', '3.6.16', '3.6.16'), '3.7.3', auth_enabled=True) == []
+
+
+def test_3_7_refuses_the_experimental_settings_naming_their_replacement():
+    config = {'etcd1': {'ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME': '5m', 'ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK': 'true'},
+              'etcd2': {'ETCD_CORRUPT_CHECK_TIME': '5m'}}
+    problem = only(upgrade_problems(cluster('3.6.16', '3.6.16', '3.6.16'), '3.7.3', config=config))
+    assert problem == (
+        'etcd1: ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME, ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK are set in its etcd '
+        'configuration, which etcd 3.7 no longer accepts; take them out of etcd_extra_config (use '
+        'ETCD_CORRUPT_CHECK_TIME for ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME, etcd_feature_gates: {InitialCorruptCheck: '
+        'true} for ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK) and run quorum.etcd.deploy before the upgrade.')
+    # 3.6 accepts both spellings.
+    assert upgrade_problems(cluster('3.5.35', '3.5.35', '3.5.35'), '3.6.16',
+                            config={'etcd1': config['etcd1']}) == []
+
 def test_3_6_refuses_a_v2_store_with_custom_data():
     versions = cluster('3.5.26', '3.5.26', '3.5.26')
     clean = {'etcd1': 'clean', 'etcd2': 'clean', 'etcd3': 'clean'}
@@ -124,8 +145,8 @@ def test_3_6_refuses_a_v2_store_with_custom_data():
 
 
 def test_a_minor_version_without_rules_is_refused():
-    problem = only(upgrade_problems(cluster('3.6.5', '3.6.5', '3.6.5'), '3.7.0'))
-    assert problem.startswith('quorum.etcd knows no upgrade rules for etcd 3.7 (it knows 3.4, 3.5, 3.6)')
+    problem = only(upgrade_problems(cluster('3.7.3', '3.7.3', '3.7.3'), '3.8.0'))
+    assert problem.startswith('quorum.etcd knows no upgrade rules for etcd 3.8 (it knows 3.4, 3.5, 3.6, 3.7)')
 
 
 def test_several_rules_are_reported_together():

@@ -341,7 +341,17 @@ class EtcdClient(object):
             raft_applied_index=_int(answer.get('raftAppliedIndex')),
             is_learner=bool(answer.get('isLearner', False)),
             errors=list(answer.get('errors') or []),
+            # 3.6 and later: the schema version of the member's data, and the cluster's downgrade job.
+            storage_version=answer.get('storageVersion') or None,
+            downgrade_enabled=bool((answer.get('downgradeInfo') or {}).get('enabled', False)),
+            downgrade_target=(answer.get('downgradeInfo') or {}).get('targetVersion') or None,
         )
+
+    def downgrade(self, action, version=''):
+        """maintenance/downgrade: action VALIDATE, ENABLE or CANCEL, ``version`` a minor like '3.5'.
+        Returns the cluster version etcd answered with (3.6 and later)."""
+        answer = self.call('maintenance/downgrade', {'action': action, 'version': version})
+        return answer.get('version')
 
     def move_leader(self, target_id, endpoint):
         """Hand leadership to ``target_id`` (hex). ``endpoint`` must be the current leader's."""

@@ -139,6 +139,8 @@ def _why(setting, version):
 def config_problems(settings, version, feature_gates=None):
     if not isinstance(settings, dict):
         raise AnsibleFilterError('config_problems expects a mapping of ETCD_* setting to value, got %r' % (settings,))
+    if not _RELEASE.fullmatch(str(version)):
+        return ['etcd_version %r is not an exact etcd release X.Y.Z such as 3.6.16.' % (str(version),)]
     problems = []
     for setting in sorted(settings):
         if not str(setting).startswith('ETCD_'):

@@ -182,7 +182,8 @@ def upgrade_problems(versions, target, auth_enabled=False, config=None, v2store=
     newer = [(name, _text(v)) for name, v in running if v > wanted]
     if newer:
         return ['etcd_version %s is older than the version %s run%s: that is a downgrade, which quorum.etcd.upgrade '
-                'does not do. Keep etcd_version at the running version, or follow etcd\'s downgrade guide.'
+                'does not do. Keep etcd_version at the running version, or run quorum.etcd.downgrade (one minor '
+                'version back, from 3.6 or later).'
                 % (_text(wanted), _listing(newer), 's' if len(newer) == 1 else '')]
 
     lowest = min(v for _, v in running)

@@ -83,9 +83,10 @@ def test_feature_gates_are_written_for_the_version_deployed():
     assert feature_gate_config({}, '3.6.16') == {}
 
 
-def test_a_version_that_is_not_a_release_is_a_filter_error():
+def test_a_version_that_is_not_a_release_is_a_problem_or_a_filter_error():
+    assert config_problems({}, 'latest') == ["etcd_version 'latest' is not an exact etcd release X.Y.Z such as 3.6.16."]
     with pytest.raises(AnsibleFilterError, match='expected an etcd release X.Y.Z'):
-        config_problems({'ETCD_ENABLE_V2': 'true'}, 'latest')
+        feature_gate_config({'InitialCorruptCheck': True}, 'latest')
     with pytest.raises(AnsibleFilterError, match='expects a mapping'):
         config_problems(['ETCD_ENABLE_V2'], '3.6.16')
 

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""etcd's downgrade rules, and the check of a planned downgrade against them.
+
+The downgrade playbook asks downgrade_problems() before it touches any host. etcd 3.6 and later
+downgrade one minor version back through their downgrade job (etcdctl downgrade enable), member
+by member; a run that stopped halfway finds some members on the target already and resumes.
+"""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: downgrade_problems
+short_description: What etcd's downgrade rules say against downgrading a cluster to a version
+description:
+  - Checks a planned rolling downgrade of an etcd cluster and returns one sentence per problem; an empty list means
+    the downgrade may go ahead (or is done).
+  - Refuses a target that is not an exact release C(X.Y.Z); a target that is not exactly one minor version below the
+    newest member (C(3.7) to C(3.5) skips C(3.6)); a cluster of 3.5 or older, which has no downgrade job; a member
+    older than the target; and a patch downgrade within one minor version, which etcd's downgrade job does not do.
+  - Members that already run the target are allowed: a downgrade that stopped halfway resumes.
+positional: _input, target
+options:
+  _input:
+    description: The etcd version each member runs, as a mapping of member (or host) name to C(X.Y.Z); null is left out.
+    type: dict
+    required: true
+  target:
+    description: The version to downgrade to, C(etcd_version).
+    type: str
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Refuse a downgrade that etcd's rules forbid
+  ansible.builtin.assert:
+    that: __problems | length == 0
+    fail_msg: "{{ __problems | join(' ') }}"
+  vars:
+    __problems: "{{ {'etcd1': '3.7.3', 'etcd2': '3.7.3'} | quorum.etcd.downgrade_problems('3.5.35') }}"
+    # ['from 3.7 to 3.5.35 skips 3.6: etcd downgrades one minor version at a time; ...']
+"""
+
+RETURN = r"""
+_value:
+  description: One sentence per problem, saying what is wrong and what to do; empty when the downgrade may go ahead.
+  type: list
+  elements: str
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.quorum.etcd.plugins.filter.upgrade_problems import _listing, _parse, _text
+
+# etcd's downgrade job (maintenance/downgrade) works from 3.6 on: https://etcd.io/docs/v3.6/downgrades/downgrade_3_6/
+FIRST_DOWNGRADABLE = (3, 6)
+
+
+def downgrade_problems(versions, target):
+    if not isinstance(versions, dict):
+        raise AnsibleFilterError('downgrade_problems expects a mapping of member name to the version it runs, got %r'
+                                 % (versions,))
+    wanted = _parse(target)
+    if wanted is None:
+        return ['etcd_version %r is not an exact etcd release X.Y.Z such as 3.6.16: a downgrade needs the one version '
+                'every member is to run.' % (str(target),)]
+    running = []
+    for name, version in sorted(versions.items()):
+        if version is None or version == '':
+            continue
+        parsed = _parse(version)
+        if parsed is None:
+            return ['member %s reports version %r, which is not a release X.Y.Z.' % (name, version)]
+        running.append((name, parsed))
+    if not running:
+        return ['no member reported the etcd version it runs, so the downgrade cannot be checked; start the members '
+                'and run again.']
+
+    older = [(name, _text(v)) for name, v in running if v[:2] < wanted[:2]]
+    if older:
+        return ['%s run%s older than etcd_version %s: a downgrade only goes back, and that is an upgrade; use '
+                'quorum.etcd.upgrade.' % (_listing(older), 's' if len(older) == 1 else '', _text(wanted))]
+    newest = max(v for _, v in running)
+    if newest[:2] == wanted[:2]:
+        other_patch = [(name, _text(v)) for name, v in running if v != wanted]
+        if other_patch:
+            return ['%s run%s another %d.%d release than %s: etcd\'s downgrade job goes one minor version back, not '
+                    'between patch releases; run quorum.etcd.upgrade to a newer patch instead.'
+                    % (_listing(other_patch), 's' if len(other_patch) == 1 else '', wanted[0], wanted[1],
+                       _text(wanted))]
+        return []  # every member runs the target: done
+    if newest[0] != wanted[0] or newest[1] - wanted[1] > 1:
+        return ['from %d.%d to %s skips %s: etcd downgrades one minor version at a time. Downgrade to the latest '
+                '%d.%d release first, then on from there.'
+                % (newest[0], newest[1], _text(wanted),
+                   ', '.join('%d.%d' % (wanted[0], m) for m in range(wanted[1] + 1, newest[1])) or 'a major version',
+                   newest[0], newest[1] - 1)]
+    if newest[:2] < FIRST_DOWNGRADABLE:
+        return ['etcd %d.%d has no downgrade job (etcd 3.6 is the first release that downgrades a live cluster); '
+                'restore a snapshot into a cluster of the older release instead (quorum.etcd.restore).'
+                % newest[:2]]
+    return []
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'downgrade_problems': downgrade_problems}

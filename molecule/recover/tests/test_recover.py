@@ -140,6 +140,7 @@ def test_restore_brings_every_member_back_to_the_snapshot():
     kept = put("/recover/restore/before/", 20)
     snapshot = take_snapshot()
     dropped = put("/recover/restore/after/", 20)
+    revision_before = int(status(NAMES[0])["header"]["revision"])
     before = members_state()
     kept_aside = {name: moved_aside(name, "/var/lib/etcd.before-restore-*") for name in NAMES}
 
@@ -176,6 +177,19 @@ def test_restore_brings_every_member_back_to_the_snapshot():
     print("restore: cluster %x -> %x, %d keys from before the snapshot kept, %d written after it gone"
           % (before[NAMES[0]][2], after[NAMES[0]][2], len(kept), len(dropped)))
 
+    # Revisions moved forward by etcd_restore_bump_revision (etcdutl --bump-revision), and the ones
+    # before are compacted (--mark-compacted): a watcher that resumes from a revision it saw before
+    # the restore is told to start over instead of waiting for revisions handed out again.
+    revision_after = int(status(NAMES[0])["header"]["revision"])
+    assert revision_after > revision_before + 1000000000 - 100, (revision_before, revision_after)
+    old_read = HOSTS[NAMES[0]].run(lab.ETCDCTL + " get --rev=%s /recover/restore/before/000", str(revision_before))
+    assert old_read.rc != 0 and "required revision has been compacted" in old_read.stderr, old_read
+    watch = HOSTS[NAMES[0]].run("timeout 5 sh -c '%s watch --rev=%d /recover/restore/before/000'"
+                                % (lab.ETCDCTL, revision_before))
+    assert "compacted" in watch.stdout + watch.stderr, watch
+    print("restore: revision %d before, %d after; an old revision reads and watches as compacted"
+          % (revision_before, revision_after))
+
     # The writer: what it wrote before the members stopped came after the snapshot and is gone
     # (as a restore means); what the restored cluster acknowledged must all be there.
     held = read(NAMES[0], "/recover/restore/writer/")
@@ -194,6 +208,27 @@ def test_restore_brings_every_member_back_to_the_snapshot():
         assert again.rc == 0, again
         assert all(stats["changed"] == 0 for stats in again.recap.values()), again
     assert members_state() == after
+    old_member_is_turned_away(NAMES[0], sorted(set(moved_aside(NAMES[0], "/var/lib/etcd.before-restore-*"))
+                                                - set(kept_aside[NAMES[0]]))[0], after)
+
+
+def old_member_is_turned_away(name, old_data, members):
+    """A member started from the data kept aside belongs to the cluster before the restore: the restored
+    members refuse its raft messages (cluster ID mismatch) and the cluster stays as it is."""
+    host = HOSTS[name]
+    since = host.check_output("date +%Y-%m-%dT%H:%M:%S")
+    host.check_output(
+        "rm -rf /var/tmp/old-member && cp -a %s /var/tmp/old-member && set -a && . /etc/etcd/etcd.conf && set +a && "
+        "ETCD_DATA_DIR=/var/tmp/old-member ETCD_LISTEN_PEER_URLS=https://127.0.0.1:12380 "
+        "ETCD_LISTEN_CLIENT_URLS=https://127.0.0.1:12379 ETCD_ADVERTISE_CLIENT_URLS=https://127.0.0.1:12379 "
+        "ETCD_LISTEN_METRICS_URLS=http://127.0.0.1:12381 timeout 15 /usr/local/bin/etcd > /var/tmp/old-member.log 2>&1;"
+        " rm -rf /var/tmp/old-member; true" % old_data)
+    refused = [other for other in NAMES if other != name and "cluster ID mismatch" in HOSTS[other].check_output(
+        "journalctl -u etcd -o cat --no-pager --since %s", since)]
+    print("restore: the old data of %s started as etcd for 15 s; refused by %s" % (name, ", ".join(refused)))
+    assert refused, host.check_output("tail -n 5 /var/tmp/old-member.log")
+    assert members_state() == members
+    assert started_voters() == [(n, False, True) for n in NAMES]
 
 
 def test_recover_quorum_after_two_of_three_members_are_lost_for_good():

@@ -126,8 +126,8 @@ class Writer:
             time.sleep(0.5)
         differ = {e: len(set(d.items()) ^ set(cluster.items())) for e, d in local.items() if d != cluster}
         assert not differ, "members disagree with the cluster (differing keys per endpoint): %s" % differ
-        report = {"acknowledged": len(self.acknowledged), "attempts": self.attempts,
+        report = {"acknowledged": len(self.acknowledged), "lost": len(missing), "attempts": self.attempts,
                   "errors": self.errors, "longest_gap_seconds": round(self.longest_gap, 3)}
-        print("writer: %(acknowledged)d writes acknowledged of %(attempts)d attempts, %(errors)d errors,"
-              " longest gap without a write %(longest_gap_seconds).3f s" % report)
+        print("writer: %(acknowledged)d writes acknowledged, %(lost)d lost, of %(attempts)d attempts, %(errors)d"
+              " errors, longest gap without a write %(longest_gap_seconds).3f s" % report)
         return report

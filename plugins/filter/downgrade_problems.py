@@ -50,7 +50,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.quorum.etcd.plugins.filter.upgrade_problems import _listing, _parse, _text
+from ansible_collections.quorum.etcd.plugins.filter.upgrade_problems import _listing, _parse, _text, running_versions
 
 # etcd's downgrade job (maintenance/downgrade) works from 3.6 on: https://etcd.io/docs/v3.6/downgrades/downgrade_3_6/
 FIRST_DOWNGRADABLE = (3, 6)
@@ -64,17 +64,9 @@ def downgrade_problems(versions, target):
     if wanted is None:
         return ['etcd_version %r is not an exact etcd release X.Y.Z such as 3.6.16: a downgrade needs the one version '
                 'every member is to run.' % (str(target),)]
-    running = []
-    for name, version in sorted(versions.items()):
-        if version is None or version == '':
-            continue
-        parsed = _parse(version)
-        if parsed is None:
-            return ['member %s reports version %r, which is not a release X.Y.Z.' % (name, version)]
-        running.append((name, parsed))
-    if not running:
-        return ['no member reported the etcd version it runs, so the downgrade cannot be checked; start the members '
-                'and run again.']
+    running, problem = running_versions(versions, 'downgrade')
+    if problem:
+        return [problem]
 
     older = [(name, _text(v)) for name, v in running if v[:2] < wanted[:2]]
     if older:

@@ -150,6 +150,24 @@ def _listing(pairs):
     return ', '.join('%s (%s)' % (name, version) for name, version in pairs)
 
 
+def running_versions(versions, change):
+    """([(member, (X, Y, Z))...] of the members that report a version, None), or ([], the problem) when one
+    reports something that is not a release or none reports any. Shared with downgrade_problems."""
+    running = []
+    for name, version in sorted(versions.items()):
+        if version is None or version == '':
+            continue
+        parsed = _parse(version)
+        if parsed is None:
+            return [], ('member %s reports version %r, which is not a release X.Y.Z; check that it runs an official '
+                        'etcd release.' % (name, version))
+        running.append((name, parsed))
+    if not running:
+        return [], ('no member reported the etcd version it runs, so the %s cannot be checked against etcd\'s rules; '
+                    'start the members and run again.' % change)
+    return running, None
+
+
 def upgrade_rule(target):
     """The UPGRADE_RULES entry for the minor version of ``target``, or {} when there is none
     (the quorum.etcd.upgrade_rule filter, plugins/filter/upgrade_rule.py)."""
@@ -166,18 +184,9 @@ def upgrade_problems(versions, target, auth_enabled=False, config=None, v2store=
         return ['etcd_version %r is not an exact etcd release X.Y.Z such as 3.5.1: an upgrade needs the one version '
                 'every member is to run, not a moving target like "latest" or "3.5".' % (str(target),)]
 
-    running = []
-    for name, version in sorted(versions.items()):
-        if version is None or version == '':
-            continue
-        parsed = _parse(version)
-        if parsed is None:
-            return ['member %s reports version %r, which is not a release X.Y.Z; check that it runs an official etcd '
-                    'release.' % (name, version)]
-        running.append((name, parsed))
-    if not running:
-        return ['no member reported the etcd version it runs, so the upgrade cannot be checked against etcd\'s rules; '
-                'start the members and run again.']
+    running, problem = running_versions(versions, 'upgrade')
+    if problem:
+        return [problem]
 
     newer = [(name, _text(v)) for name, v in running if v > wanted]
     if newer:

@@ -11,10 +11,7 @@ import re
 
 import pytest
 
-from lab import admin_auth, client_tls
-from restarts import (HOSTS, NAMES, SESSION, URL, URLS, cluster_version, leader, order, playbook, start_times,
-                      starts_logged_all, versions)
-from writer import Writer
+from restarts import HOSTS, NAMES, SESSION, URL, cluster_version, playbook, roll_to, start_times
 
 DOWNGRADE = "quorum.etcd.downgrade"
 
@@ -70,22 +67,9 @@ def test_check_mode_reports_the_plan_and_changes_nothing():
 
 
 def downgrade_step(source, target):
-    assert set(versions().values()) == {source}
-    first_leader = leader()
-    logged = starts_logged_all()
-    with Writer(URLS, prefix="/downgrade/%s/" % target, tls=client_tls(), auth=admin_auth()) as writer:
-        run = playbook(DOWNGRADE, "-e", "etcd_version=" + target)
-    assert run.rc == 0, run
-    report = writer.verify(URLS)
-    print("downgrade %s -> %s with the writer: %d acknowledged, %d lost, longest write gap %.3f s, %d errors,"
-          " playbook %.1f s" % (source, target, report["acknowledged"], report["lost"],
-                                report["longest_gap_seconds"], report["errors"], run.seconds))
+    """One rolling downgrade with the writer running (restarts.roll_to); then the links and etcd's job."""
+    roll_to(DOWNGRADE, source, target)
     minor = ".".join(target.split(".")[:2])
-    assert versions() == {name: target for name in NAMES}
-    assert cluster_version() == minor + ".0"
-    after = start_times()
-    assert {name: count - logged[name] for name, count in starts_logged_all().items()} == {n: 1 for n in NAMES}
-    assert sorted(after, key=after.get) == order(first_leader), (after, first_leader)
     for name in NAMES:
         assert HOSTS[name].file("/usr/local/bin/etcd").linked_to == "/opt/etcd/v%s/etcd" % target
         assert "v" + source in installed(name), "the newer release stays installed, for a way back"
@@ -96,7 +80,6 @@ def downgrade_step(source, target):
         logs = HOSTS[name].check_output("journalctl -u etcd -o cat --no-pager")
         assert re.search(r'"msg":"updated storage version".*"new-storage-version":"%s\.0"' % re.escape(minor),
                          logs), "%s logged no storage migration to %s" % (name, minor)
-    return report
 
 
 def test_downgrade_3_7_3_to_3_6_16_with_a_writer():

@@ -6,7 +6,8 @@ import time
 
 import requests
 
-from lab import INVENTORY, PlaybookRun, address, client_url, hosts, session
+from lab import INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, session
+from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("etcd")}
 NAMES = sorted(HOSTS)
@@ -101,3 +102,26 @@ def wait_until(what, condition, timeout=30, step=0.2):
     while not condition():
         assert time.monotonic() < deadline, "gave up after %d s waiting until %s" % (timeout, what)
         time.sleep(step)
+
+
+def roll_to(playbook_name, source, target):
+    """quorum.etcd.upgrade or quorum.etcd.downgrade from ``source`` to ``target`` with the writer running:
+    every acknowledged write kept, every member on the target, the cluster version its minor, one restart
+    per member, the leader last. Returns (the leader before, the writer's report)."""
+    assert set(versions().values()) == {source}
+    first_leader = leader()
+    logged = starts_logged_all()
+    with Writer(URLS, prefix="/%s/%s/" % (playbook_name.split(".")[-1], target), tls=client_tls(),
+                auth=admin_auth()) as writer:
+        run = playbook(playbook_name, "-e", "etcd_version=" + target)
+    assert run.rc == 0, run
+    report = writer.verify(URLS)
+    print("%s %s -> %s with the writer: %d acknowledged, %d lost, longest write gap %.3f s, %d errors, playbook %.1f s"
+          % (playbook_name, source, target, report["acknowledged"], report["lost"], report["longest_gap_seconds"],
+             report["errors"], run.seconds))
+    assert versions() == {name: target for name in NAMES}
+    assert cluster_version() == ".".join(target.split(".")[:2]) + ".0"
+    after = start_times()
+    assert {name: count - logged[name] for name, count in starts_logged_all().items()} == {n: 1 for n in NAMES}
+    assert sorted(after, key=after.get) == order(first_leader), (after, first_leader)
+    return first_leader, report

@@ -14,8 +14,8 @@ import re
 import pytest
 
 from lab import SCENARIO_DIR, admin_auth, client_tls
-from restarts import (BAD_SETTING, HOSTS, NAMES, URLS, cluster_version, leader, order, playbook, start_times,
-                      starts_logged_all, stopped_at, versions, wait_until)
+from restarts import (BAD_SETTING, HOSTS, NAMES, URLS, cluster_version, leader, order, playbook, roll_to,
+                      start_times, stopped_at, versions, wait_until)
 from writer import Writer
 
 UPGRADE = "quorum.etcd.upgrade"
@@ -98,26 +98,10 @@ def test_check_mode_reports_the_plan_and_changes_nothing():
 
 
 def upgrade_step(source, target):
-    """One rolling upgrade with the writer running; asserts the order, the versions, the links, the
-    snapshot and the feature gate as the new release spells it."""
-    assert set(versions().values()) == {source}
-    first_leader = leader()
-    logged = starts_logged_all()
+    """One rolling upgrade with the writer running (restarts.roll_to); then the links, the snapshot and
+    the feature gate as the new release spells it."""
     snapshots_before = {name: snapshots(name) for name in NAMES}
-
-    with Writer(URLS, prefix="/upgrade/%s/" % target, tls=client_tls(), auth=admin_auth()) as writer:
-        run = playbook(UPGRADE, "-e", "etcd_version=" + target)
-    assert run.rc == 0, run
-    report = writer.verify(URLS)
-    print("upgrade %s -> %s with the writer: %d acknowledged, %d lost, longest write gap %.3f s, %d errors,"
-          " playbook %.1f s" % (source, target, report["acknowledged"], report["lost"],
-                                report["longest_gap_seconds"], report["errors"], run.seconds))
-
-    assert versions() == {name: target for name in NAMES}
-    assert cluster_version() == ".".join(target.split(".")[:2]) + ".0"
-    after = start_times()
-    assert {name: count - logged[name] for name, count in starts_logged_all().items()} == {n: 1 for n in NAMES}
-    assert sorted(after, key=after.get) == order(first_leader), (after, first_leader)
+    first_leader, report = roll_to(UPGRADE, source, target)
     for name in NAMES:
         assert "v" + target in installed(name)
         for binary in ("etcd", "etcdctl", "etcdutl"):

@@ -55,7 +55,7 @@ def test_a_target_that_is_not_x_y_z_is_refused(target):
 
 def test_no_known_version_or_bad_input():
     assert only(downgrade_problems(cluster(None, ''), '3.5.35')).startswith('no member reported the etcd version')
-    assert only(downgrade_problems(cluster('3.6.x'), '3.5.35')) == (
-        "member etcd1 reports version '3.6.x', which is not a release X.Y.Z.")
+    assert only(downgrade_problems(cluster('3.6.x'), '3.5.35')).startswith(
+        "member etcd1 reports version '3.6.x', which is not a release X.Y.Z")
     with pytest.raises(AnsibleFilterError):
         downgrade_problems(['3.6.16'], '3.5.35')

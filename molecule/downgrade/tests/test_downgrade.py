@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from restarts import HOSTS, NAMES, SESSION, URL, cluster_version, playbook, roll_to, start_times
+from restarts import HOSTS, NAMES, URL, cluster_version, playbook, post, roll_to, start_times
 
 DOWNGRADE = "quorum.etcd.downgrade"
 
@@ -25,7 +25,7 @@ def config(name):
 
 
 def status(name):
-    return SESSION.post(URL[name] + "/v3/maintenance/status", json={}, timeout=3).json()
+    return post(URL[name], "/v3/maintenance/status")
 
 
 def refused(target, *args):

@@ -37,8 +37,16 @@ def starts_logged_all():
     return {name: starts_logged(name) for name in NAMES}
 
 
-def _post(url, path, body=None):
-    return SESSION.post(url + path, json=body or {}, timeout=3).json()
+def post(url, path, body=None):
+    """A v3 JSON gateway call, with a token of the admin user when the cluster has authentication on."""
+    headers = {}
+    if admin_auth():
+        user, password = admin_auth()
+        token = SESSION.post(url + "/v3/auth/authenticate", json={"name": user, "password": password},
+                             timeout=3).json().get("token")
+        if token:
+            headers["Authorization"] = token
+    return SESSION.post(url + path, json=body or {}, headers=headers, timeout=3).json()
 
 
 def _answering(ask):
@@ -54,9 +62,9 @@ def _answering(ask):
 
 def leader():
     """Name of the member every answering member follows."""
-    lists = _answering(lambda url: _post(url, "/v3/cluster/member/list")["members"])
+    lists = _answering(lambda url: post(url, "/v3/cluster/member/list")["members"])
     names = {m["ID"]: m["name"] for m in next(iter(lists.values()))}
-    leaders = set(_answering(lambda url: _post(url, "/v3/maintenance/status")["leader"]).values())
+    leaders = set(_answering(lambda url: post(url, "/v3/maintenance/status")["leader"]).values())
     assert len(leaders) == 1, leaders
     return names[leaders.pop()]
 

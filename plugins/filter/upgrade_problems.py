@@ -87,7 +87,7 @@ def _removed_in(minor):
 #   min_from:        the lowest patch release of that version every member must run first, or None
 #   auth:            why an auth-enabled cluster cannot roll to this version, or None when it can
 #   removed_config:  settings (as ETCD_* variables) this version no longer accepts
-#   v2store_check:   whether `etcdutl check v2store` (of the new version) must find no custom data first
+#   v2store_check:   whether `etcdutl check v2store` (3.5.18 and later) must find no custom data first
 #   sources:         where the rules come from
 UPGRADE_RULES = {
     '3.4': dict(

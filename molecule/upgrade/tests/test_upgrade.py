@@ -142,8 +142,38 @@ def test_a_setting_the_next_release_removed_is_refused_naming_its_replacement():
                 "ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME)" % name) in message
 
 
+def test_3_7_is_refused_on_data_it_cannot_replay_until_3_6_took_a_raft_snapshot():
+    """This cluster enabled authentication on 3.5, and no member has taken a raft snapshot since: etcd
+    3.7.3 panics on those 3.5 entries in the WAL ("unmarshal should never fail"). The trial start on a copy
+    of each member's data finds it before any member restarts."""
+    before = start_times()
+    run = playbook(UPGRADE, "-e", "etcd_version=3.7.3")
+    assert run.rc != 0, run
+    assert start_times() == before, "a member was restarted"
+    assert versions() == {name: "3.6.16" for name in NAMES}
+    message = [m for m in run.messages if m and m.startswith("upgrade to etcd 3.7.3 refused, no member was restarted")]
+    assert message, run
+    print(message[0])
+    for name in NAMES:
+        assert "%s: /opt/etcd/v3.7.3/etcd exited on a copy of /var/lib/etcd" % name in message[0]
+        assert "unmarshal should never fail" in message[0]
+        assert not HOSTS[name].run("ls /var/tmp/etcd-trial*").stdout.strip(), "a trial copy was left behind"
+
+    # The remedy the message names: every member takes a raft snapshot on 3.6.
+    with Writer(URLS, prefix="/upgrade/snapshots/", tls=client_tls(), auth=admin_auth()) as writer:
+        deploy = playbook("quorum.etcd.deploy", "-e", "etcd_version=3.6.16", "-e", "etcd_snapshot_count=100")
+        assert deploy.rc == 0, deploy
+        wait_until("every member logged a raft snapshot taken by 3.6.16", lambda: all(
+            HOSTS[name].run("journalctl -u etcd -o cat --no-pager --since -2min"
+                            " | grep -q 'saved snapshot to disk'").rc == 0
+            for name in NAMES), timeout=90, step=2)
+    writer.verify(URLS)
+
+
 def test_upgrade_3_6_16_to_3_7_3_with_a_writer():
     upgrade_step("3.6.16", "3.7.3")
+    for name in NAMES:
+        assert 'ETCD_SNAPSHOT_COUNT="10000"' in config(name), "the upgrade writes the inventory's snapshot count"
     for name in NAMES:
         assert 'ETCD_FEATURE_GATES="InitialCorruptCheck=true"' in config(name)
         assert feature_enabled(name, "InitialCorruptCheck") == "1"

@@ -1,14 +1,18 @@
 """A cluster deployed by quorum.etcd.deploy on three fresh lab hosts."""
 
 import base64
+import os
 
 import pytest
+import yaml
 
 from lab import ETCDCTL, address, client_url, etcdctl_json, group_var, hosts, peer_url, playbook_recap
 
 MEMBERS = hosts("etcd")
-# Scenarios that reuse these tests (etcd34) set another version.
-VERSION = group_var("etcd", "etcd_version", "3.5.1")
+ROLE_DEFAULTS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "server", "defaults", "main.yml")
+with open(ROLE_DEFAULTS) as defaults:
+    # The scenario deploys the role's default release unless its inventory names another.
+    VERSION = group_var("etcd", "etcd_version", yaml.safe_load(defaults)["etcd_version"])
 
 
 @pytest.fixture(scope="module", params=MEMBERS, ids=lambda h: h.backend.name)

@@ -216,7 +216,7 @@ def old_member_is_turned_away(name, old_data, members):
     """A member started from the data kept aside belongs to the cluster before the restore: the restored
     members refuse its raft messages (cluster ID mismatch) and the cluster stays as it is."""
     host = HOSTS[name]
-    since = host.check_output("date +%Y-%m-%dT%H:%M:%S")
+    since = "@" + host.check_output("date +%s")
     host.check_output(
         "rm -rf /var/tmp/old-member && cp -a %s /var/tmp/old-member && set -a && . /etc/etcd/etcd.conf && set +a && "
         "ETCD_DATA_DIR=/var/tmp/old-member ETCD_LISTEN_PEER_URLS=https://127.0.0.1:12380 "

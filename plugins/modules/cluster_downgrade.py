@@ -18,7 +18,7 @@ description:
     until every endpoint in O(endpoints) reports that storage version, for up to O(wait_timeout) seconds; only then
     may the members be restarted, one at a time, with the older release.
   - Changes nothing when the downgrade to O(version) is already enabled, or already done (the cluster version is
-    O(version) and no downgrade job runs: etcd ends the job once every member runs the older release).
+    O(version) and no downgrade job runs, as etcd ends the job once every member runs the older release).
   - With O(state=absent), cancels a running downgrade job; members already on the older release must then be
     restarted with the newer one.
   - Fails, changing nothing, when a downgrade to another version runs, or when etcd refuses the validation (it
@@ -161,6 +161,7 @@ def main():
                                                                       running[0]['downgrade_target']))
                 if not module.check_mode:
                     client.downgrade('CANCEL')
+                    note(*_read(client, endpoints))
         else:
             if other:
                 fail('A downgrade to %s runs on the cluster, not to %s: cancel it first (state: absent).'
@@ -190,8 +191,6 @@ def main():
                          % (target, params['wait_timeout'], ', '.join(s['endpoint'] for s in behind),
                             's' if len(behind) == 1 else '', ', '.join(sorted(set(str(s['storage_version'])
                                                                             for s in behind)))))
-        statuses, cluster = _read(client, endpoints)
-        note(statuses, cluster)
     except EtcdError as e:
         fail('The downgrade of the etcd cluster to %s failed: %s' % (target, e))
     if module._diff:

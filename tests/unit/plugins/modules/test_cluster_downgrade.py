@@ -1,5 +1,7 @@
 """quorum.etcd.cluster_downgrade run through Ansible against real etcd 3.6 and 3.7: check mode, enable (every
 member's storage version moves to the older minor), a re-run, a refused target, cancel."""
+import time
+
 import pytest
 
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient
@@ -13,6 +15,12 @@ def test_enable_waits_for_the_storage_version_then_cancel(run_tasks, etcd_bin, t
     urls = [m.client_url for m in members]
     newer = version.rsplit('.', 1)[0]
     try:
+        # A new cluster writes its storage version a moment after it starts.
+        client = EtcdClient(dict(endpoints=urls))
+        deadline = time.time() + 30
+        while {client.status(url)['storage_version'] for url in urls} != {newer + '.0'}:
+            assert time.time() < deadline, 'the new cluster never reported storage version %s.0' % newer
+            time.sleep(0.2)
         args = dict(endpoints=urls, version=older + '.99')
         plan, skipped_minor, enabled, again, other, cancelled, gone = run_tasks([
             ('cluster_downgrade', args, True),

@@ -18,7 +18,7 @@ description:
   - Refuses a target that is not an exact release C(X.Y.Z); a target that is not exactly one minor version below the
     newest member (C(3.7) to C(3.5) skips C(3.6)); a cluster of 3.5 or older, which has no downgrade job; a member
     older than the target; and a patch downgrade within one minor version, which etcd's downgrade job does not do.
-  - Members that already run the target are allowed: a downgrade that stopped halfway resumes.
+  - Members that already run the target are allowed, so that a downgrade that stopped halfway resumes.
 positional: _input, target
 options:
   _input:

@@ -21,4 +21,7 @@ export CGO_ENABLED=0
 go build -trimpath -ldflags "$ldflags" -o "$outdir/etcd" go.etcd.io/etcd/server/v3
 go build -trimpath -ldflags "$ldflags" -o "$outdir/etcdctl" go.etcd.io/etcd/etcdctl/v3
 go build -trimpath -ldflags "$ldflags" -o "$outdir/etcdutl" go.etcd.io/etcd/etcdutl/v3
-"$outdir/etcd" --version | head -n1
+# The whole output is read: `| head -n1` closes the pipe early, and etcd, killed by
+# SIGPIPE on its next line, failed this script under pipefail now and then.
+version_line=$("$outdir/etcd" --version)
+echo "${version_line%%$'\n'*}"

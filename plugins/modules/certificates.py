@@ -1,0 +1,153 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) quorum.etcd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# The work is done by the action plugin of the same name (plugins/action/certificates.py)
+# on the controller: the CA key never leaves it. This file documents the options.
+DOCUMENTATION = r'''
+module: certificates
+short_description: Issue and check an etcd cluster's CA and certificates on the controller, in one call
+version_added: 0.2.0
+description:
+  - Lays out in O(dir) on the controller the CA key and certificate (C(ca.key), C(ca.crt); with O(separate_peer_ca)
+    also C(peer-ca.key), C(peer-ca.crt), otherwise C(peer-ca.crt) is a copy of C(ca.crt)), for every member of
+    O(members) a server and a peer certificate (C(<host>/server.crt), C(<host>/peer.crt) and their keys), the admin
+    client certificate (C(admin.crt)) and one client certificate per entry of O(clients) (C(clients/<name>.crt)).
+  - A member's certificates carry its name as common name, and as subject alternative names its address, C(127.0.0.1),
+    C(::1), C(localhost), the host name, the member name and O(extra_sans).
+  - Idempotent. A key is kept while it has the wanted type and size. A certificate is issued again only when it is
+    missing, does not match its key, was not signed by the current CA, carries other names, addresses or usages,
+    expires within O(renew_days), or O(force_renew) is true. A run with nothing to do writes nothing.
+  - Keys are written C(0600), certificates C(0644), directories C(0700), each file atomically.
+  - Every problem with the options is reported at once, before anything is written.
+  - Runs on the controller whatever host the task targets; use it with C(run_once).
+author:
+  - quorum.etcd contributors
+attributes:
+  check_mode:
+    description: Reports every file that would be created or issued again, and why; writes nothing.
+    support: full
+  diff_mode:
+    description: No diff is returned; certificates are listed with the reason they change.
+    support: none
+options:
+  dir:
+    description: Directory on the controller for the CA and certificates. Created C(0700) when missing.
+    type: path
+    required: true
+  members:
+    description: One entry per member (or future member).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description: The inventory host name; names the member's directory and is one of its names.
+        type: str
+        required: true
+      name:
+        description: The etcd member name, the certificates' common name.
+        type: str
+        required: true
+      address:
+        description: The member's address, in the certificates as an IP or DNS name.
+        type: str
+        required: true
+  clients:
+    description: Further client certificates, C(clients/<name>.crt).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: File name of the certificate and key.
+        type: str
+        required: true
+      common_name:
+        description: Common name, the etcd user of gRPC clients. Default O(clients[].name); V("") for none.
+        type: str
+      organization:
+        description: Organization of the subject.
+        type: str
+  ca_common_name:
+    description: Common name of the CA; the peer CA gets C( (peers)) after it.
+    type: str
+    required: true
+  separate_peer_ca:
+    description: Sign the peer certificates with a CA of their own.
+    type: bool
+    default: false
+  admin_organization:
+    description: Organization of the admin client certificate, which has no common name.
+    type: str
+    default: quorum.etcd admin
+  extra_sans:
+    description: Names and addresses every member certificate carries besides the member's own.
+    type: list
+    elements: str
+    default: []
+  key_type:
+    description: V(ECC) (P-256) or V(RSA) keys.
+    type: str
+    choices: [ECC, RSA]
+    default: ECC
+  rsa_bits:
+    description: Size of RSA keys.
+    type: int
+    default: 3072
+  ca_days:
+    description: Validity of a new CA certificate, in days.
+    type: int
+    default: 3650
+  cert_days:
+    description: Validity of a new member or client certificate, in days.
+    type: int
+    default: 365
+  renew_days:
+    description: Certificates that expire within this many days are issued again.
+    type: int
+    default: 30
+  force_renew:
+    description: Issue every member and client certificate again now (the CA is kept).
+    type: bool
+    default: false
+requirements:
+  - The C(cryptography) Python package on the controller.
+'''
+
+EXAMPLES = r'''
+- name: Issue the cluster's CA and certificates
+  quorum.etcd.certificates:
+    dir: "{{ inventory_dir }}/pki/etcd"
+    ca_common_name: etcd CA for etcd
+    members:
+      - {host: etcd1, name: etcd1, address: 10.0.0.11}
+      - {host: etcd2, name: etcd2, address: 10.0.0.12}
+      - {host: etcd3, name: etcd3, address: 10.0.0.13}
+    clients:
+      - {name: app}
+  run_once: true
+'''
+
+RETURN = r'''
+files:
+  description: Every file or directory created or changed (or that would be, in check mode), and why.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: /srv/pki/etcd/etcd1/server.crt, reason: its names or addresses changed}]
+issued:
+  description: The certificates written (or that would be).
+  returned: always
+  type: list
+  elements: str
+certificates:
+  description: The number of member and client certificates the cluster has.
+  returned: always
+  type: int
+'''

@@ -1,0 +1,368 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cluster's certificate authority on the controller, in one pass.
+
+``converge(settings, check_mode)`` lays out, under ``settings['dir']``, the CA (or
+the CA and a peer CA), a server and a peer certificate for every member, the
+admin client certificate and any further client certificates. A file already
+right is not touched: a key is kept while it has the wanted type, a certificate
+while its names, key, usages and issuer are the wanted ones and it is valid
+for more than ``renew_days``. Nothing is written in check mode; the result says
+what would be.
+"""
+import datetime
+import ipaddress
+import os
+import tempfile
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+SERVER_AND_CLIENT = ("serverAuth", "clientAuth")
+CLIENT = ("clientAuth",)
+_EKU = {"serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH}
+
+
+class PkiError(Exception):
+    """A setting or a file the CA cannot work with; the message names it."""
+
+
+# -- what is wanted -----------------------------------------------------------
+
+def subject_alt_names(names):
+    """'IP:' or 'DNS:' entries for names, in order, without repeats or empties."""
+    sans = []
+    for name in names:
+        name = str(name).strip()
+        if not name:
+            continue
+        try:
+            entry = "IP:%s" % ipaddress.ip_address(name)
+        except ValueError:
+            entry = "DNS:%s" % name
+        if entry not in sans:
+            sans.append(entry)
+    return sans
+
+
+def certificate_specs(settings):
+    """Every certificate the cluster needs: path (without suffix), CA, subject, SANs, usages."""
+    root = settings["dir"]
+    specs = []
+    for member in settings["members"]:
+        sans = subject_alt_names([member["address"], "127.0.0.1", "::1", "localhost", member["host"],
+                                  member["name"]] + list(settings.get("extra_sans") or []))
+        for kind in ("server", "peer"):
+            specs.append({
+                "path": os.path.join(root, member["host"], kind),
+                "ca": "peer-ca" if kind == "peer" and settings.get("separate_peer_ca") else "ca",
+                "common_name": member["name"], "organization": "", "sans": sans,
+                "usages": SERVER_AND_CLIENT})
+    specs.append({"path": os.path.join(root, "admin"), "ca": "ca", "common_name": "",
+                  "organization": settings.get("admin_organization") or "", "sans": [], "usages": CLIENT})
+    for client in settings.get("clients") or []:
+        specs.append({"path": os.path.join(root, "clients", client["name"]), "ca": "ca",
+                      "common_name": client.get("common_name", client["name"]),
+                      "organization": client.get("organization") or "", "sans": [], "usages": CLIENT})
+    return specs
+
+
+def validate(settings):
+    """Every problem with the settings at once, before anything is written."""
+    problems = []
+    if settings.get("key_type") not in ("ECC", "RSA"):
+        problems.append("etcd_pki_key_type must be ECC or RSA, not %r" % settings.get("key_type"))
+    if settings.get("key_type") == "RSA" and int(settings.get("rsa_bits") or 0) < 2048:
+        problems.append("etcd_pki_rsa_bits must be at least 2048, not %r" % settings.get("rsa_bits"))
+    for name in ("ca_days", "cert_days"):
+        if int(settings.get(name) or 0) < 1:
+            problems.append("etcd_pki_%s must be a positive number of days, not %r" % (name, settings.get(name)))
+    if int(settings.get("renew_days") or 0) >= int(settings.get("cert_days") or 0):
+        problems.append("etcd_pki_renew_days (%s) must be less than etcd_pki_cert_days (%s), or every run "
+                        "renews every certificate" % (settings.get("renew_days"), settings.get("cert_days")))
+    seen = {}
+    for member in settings.get("members") or []:
+        if not member.get("address"):
+            problems.append("%s: no member address for its certificates" % member.get("host"))
+        if member["host"] in seen:
+            problems.append("%s: listed twice" % member["host"])
+        seen[member["host"]] = True
+    names = [c.get("name") for c in settings.get("clients") or []]
+    for name in names:
+        if not name or "/" in name or name.startswith("."):
+            problems.append("etcd_pki_clients: %r is not a file name" % name)
+        elif names.count(name) > 1:
+            problems.append("etcd_pki_clients: %r is listed more than once" % name)
+    return sorted(set(problems), key=problems.index)
+
+
+# -- files --------------------------------------------------------------------
+
+def _write(path, data, mode):
+    """Replace path atomically with data, created with mode (never briefly wider)."""
+    handle, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".%s." % os.path.basename(path))
+    try:
+        os.fchmod(handle, mode)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+class _Run(object):
+    """One converge: records what changed, writes only outside check mode."""
+
+    def __init__(self, check_mode):
+        self.check_mode = check_mode
+        self.changed = []
+
+    def directory(self, path):
+        if not os.path.isdir(path):
+            self.changed.append({"path": path, "reason": "created"})
+            if not self.check_mode:
+                os.makedirs(path, mode=0o700, exist_ok=True)
+                os.chmod(path, 0o700)
+        elif os.stat(path).st_mode & 0o777 != 0o700:
+            self.changed.append({"path": path, "reason": "mode set to 0700"})
+            if not self.check_mode:
+                os.chmod(path, 0o700)
+
+    def file(self, path, data, mode, reason):
+        self.changed.append({"path": path, "reason": reason})
+        if not self.check_mode:
+            _write(path, data, mode)
+
+    def mode(self, path, mode):
+        if os.path.exists(path) and os.stat(path).st_mode & 0o777 != mode:
+            self.changed.append({"path": path, "reason": "mode set to %04o" % mode})
+            if not self.check_mode:
+                os.chmod(path, mode)
+
+
+# -- keys and certificates ----------------------------------------------------
+
+def _new_key(settings):
+    if settings["key_type"] == "RSA":
+        return rsa.generate_private_key(public_exponent=65537, key_size=int(settings["rsa_bits"]))
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _key_fits(key, settings):
+    if settings["key_type"] == "RSA":
+        return isinstance(key, rsa.RSAPrivateKey) and key.key_size == int(settings["rsa_bits"])
+    return isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1)
+
+
+def _key(run, path, settings):
+    """The private key at path, made anew when missing or not of the wanted type."""
+    data = _read(path)
+    reason = "created"
+    if data is not None:
+        try:
+            key = serialization.load_pem_private_key(data, password=None)
+        except (ValueError, TypeError):
+            key, reason = None, "replaced an unreadable key"
+        if key is not None and _key_fits(key, settings):
+            run.mode(path, 0o600)
+            return key, False
+        if key is not None:
+            reason = "replaced a key of another type or size"
+    key = _new_key(settings)
+    run.file(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()), 0o600, reason)
+    return key, True
+
+
+def _load_cert(path):
+    data = _read(path)
+    if data is None:
+        return None
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:
+        return None
+
+
+def _name(common_name, organization):
+    attributes = []
+    if organization:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    if common_name:
+        attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attributes)
+
+
+def _san_objects(sans):
+    objects = []
+    for entry in sans:
+        kind, value = entry.split(":", 1)
+        objects.append(x509.IPAddress(ipaddress.ip_address(value)) if kind == "IP" else x509.DNSName(value))
+    return objects
+
+
+def _public_bytes(key):
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _extension(cert, kind):
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _not_after(cert):
+    return cert.not_valid_after_utc
+
+
+def _ca_reason(cert, key, common_name, new_key):
+    """Why the CA certificate must be made again, or None."""
+    if cert is None:
+        return "created"
+    if new_key or _public_bytes(cert.public_key()) != _public_bytes(key.public_key()):
+        return "its key changed"
+    if cert.subject != _name(common_name, ""):
+        return "its name changed"
+    constraints = _extension(cert, x509.BasicConstraints)
+    if constraints is None or not constraints.ca:
+        return "it was not a CA"
+    return None
+
+
+def _cert_reason(cert, key, spec, ca, renew_before, force):
+    """Why a member or client certificate must be issued again, or None."""
+    if cert is None:
+        return "created"
+    if _public_bytes(cert.public_key()) != _public_bytes(key.public_key()):
+        return "its key changed"
+    try:
+        cert.verify_directly_issued_by(ca["cert"])
+    except (ValueError, TypeError, InvalidSignature):
+        return "signed by another CA"
+    if cert.subject != _name(spec["common_name"], spec["organization"]):
+        return "its subject changed"
+    sans = _extension(cert, x509.SubjectAlternativeName)
+    if sorted(str(n) for n in (sans or [])) != sorted(str(n) for n in _san_objects(spec["sans"])):
+        return "its names or addresses changed"
+    usages = _extension(cert, x509.ExtendedKeyUsage)
+    if sorted(u.dotted_string for u in (usages or [])) != sorted(_EKU[u].dotted_string for u in spec["usages"]):
+        return "its usages changed"
+    if _not_after(cert) <= renew_before:
+        return "it expires %s" % _not_after(cert).strftime("%Y-%m-%d")
+    if force:
+        return "renewal requested (etcd_pki_force_renew)"
+    return None
+
+
+def _builder(subject, issuer, public_key, days, now):
+    return (x509.CertificateBuilder()
+            .subject_name(subject).issuer_name(issuer).public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            # A minute back: a host whose clock runs a little behind still accepts it.
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(days=int(days)))
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False))
+
+
+def _key_usage(settings, ca=False):
+    # RSA key exchange needs keyEncipherment; ECDSA signs only.
+    return x509.KeyUsage(
+        digital_signature=not ca, key_encipherment=(settings["key_type"] == "RSA" and not ca),
+        content_commitment=False, data_encipherment=False, key_agreement=False,
+        key_cert_sign=ca, crl_sign=ca, encipher_only=False, decipher_only=False)
+
+
+def _ca(run, settings, name, now):
+    root = settings["dir"]
+    common_name = settings["ca_common_name"] + (" (peers)" if name == "peer-ca" else "")
+    key, new_key = _key(run, os.path.join(root, name + ".key"), settings)
+    path = os.path.join(root, name + ".crt")
+    cert = _load_cert(path)
+    reason = _ca_reason(cert, key, common_name, new_key)
+    if reason:
+        subject = _name(common_name, "")
+        cert = (_builder(subject, subject, key.public_key(), settings["ca_days"], now)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(_key_usage(settings, ca=True), critical=True)
+                .sign(key, hashes.SHA256()))
+        run.file(path, cert.public_bytes(serialization.Encoding.PEM), 0o644, reason)
+    else:
+        run.mode(path, 0o644)
+    return {"key": key, "cert": cert}
+
+
+def _issue(run, settings, spec, cas, now, renew_before):
+    key, _ = _key(run, spec["path"] + ".key", settings)
+    path = spec["path"] + ".crt"
+    ca = cas[spec["ca"]]
+    reason = _cert_reason(_load_cert(path), key, spec, ca, renew_before, settings.get("force_renew"))
+    if not reason:
+        run.mode(path, 0o644)
+        return
+    builder = (_builder(_name(spec["common_name"], spec["organization"]), ca["cert"].subject,
+                        key.public_key(), settings["cert_days"], now)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca["key"].public_key()),
+                              critical=False)
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(_key_usage(settings), critical=True)
+               .add_extension(x509.ExtendedKeyUsage([_EKU[u] for u in spec["usages"]]), critical=False))
+    if spec["sans"]:
+        builder = builder.add_extension(x509.SubjectAlternativeName(_san_objects(spec["sans"])), critical=False)
+    cert = builder.sign(ca["key"], hashes.SHA256())
+    run.file(path, cert.public_bytes(serialization.Encoding.PEM), 0o644, reason)
+
+
+def converge(settings, check_mode=False, now=None):
+    """Bring settings['dir'] to the wanted CA and certificates; returns what changed.
+
+    Raises PkiError with every problem of the settings before anything is written.
+    """
+    problems = validate(settings)
+    if problems:
+        raise PkiError("; ".join(problems))
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    renew_before = now + datetime.timedelta(days=int(settings["renew_days"]))
+    run = _Run(check_mode)
+    root = settings["dir"]
+    specs = certificate_specs(settings)
+    for path in [root, os.path.join(root, "clients")] + sorted({os.path.dirname(s["path"]) for s in specs}):
+        run.directory(path)
+    # In check mode missing keys and certificates are made in memory only, so the
+    # report lists everything a first run would create.
+    cas = {"ca": _ca(run, settings, "ca", now)}
+    if settings.get("separate_peer_ca"):
+        cas["peer-ca"] = _ca(run, settings, "peer-ca", now)
+    else:
+        # Members always install peer-ca.crt: the CA that signed the peer certificates.
+        ca_pem = cas["ca"]["cert"].public_bytes(serialization.Encoding.PEM)
+        peer_ca = os.path.join(root, "peer-ca.crt")
+        if _read(peer_ca) != ca_pem:
+            run.file(peer_ca, ca_pem, 0o644, "a copy of ca.crt")
+        else:
+            run.mode(peer_ca, 0o644)
+    for spec in specs:
+        _issue(run, settings, spec, cas, now, renew_before)
+    return _result(run, specs)
+
+
+def _result(run, specs):
+    return {
+        "changed": bool(run.changed),
+        "files": run.changed,
+        "issued": [c["path"] for c in run.changed if c["path"].endswith(".crt")],
+        "certificates": len(specs),
+    }

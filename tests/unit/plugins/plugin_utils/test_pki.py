@@ -1,0 +1,257 @@
+"""The controller's CA (plugins/plugin_utils/pki.py, module quorum.etcd.certificates): what a
+first run lays out, that a second run writes nothing, what makes a certificate be issued
+again, check mode, bad settings, and a real etcd that accepts the certificates."""
+import datetime
+import os
+import subprocess
+import sys
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from conftest import DEFAULT_VERSION, REPO, free_port
+
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
+import pki  # noqa: E402
+
+
+def settings(root, **changes):
+    wanted = dict(dir=str(root), ca_common_name='etcd CA for test', separate_peer_ca=False,
+                  admin_organization='quorum.etcd admin', extra_sans=[], key_type='ECC', rsa_bits=3072,
+                  ca_days=3650, cert_days=365, renew_days=30, force_renew=False,
+                  members=[dict(host='etcd%d' % i, name='etcd%d' % i, address='10.0.0.1%d' % i) for i in (1, 2, 3)],
+                  clients=[dict(name='app', common_name='app', organization='')])
+    wanted.update(changes)
+    return wanted
+
+
+def cert(path):
+    with open(path, 'rb') as handle:
+        return x509.load_pem_x509_certificate(handle.read())
+
+
+def snapshot(root):
+    """Every file under root with its content and mtime: a no-op run must leave all of them as they are."""
+    found = {}
+    for folder, _, files in os.walk(str(root)):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, 'rb') as handle:
+                found[path] = (handle.read(), os.stat(path).st_mtime_ns, os.stat(path).st_mode & 0o777)
+    return found
+
+
+def test_a_first_run_lays_out_the_ca_and_every_certificate(tmp_path):
+    root = tmp_path / 'pki'
+    result = pki.converge(settings(root))
+    assert result['changed'] and result['certificates'] == 3 * 2 + 2
+    expected = ['ca.key', 'ca.crt', 'peer-ca.crt', 'admin.key', 'admin.crt', 'clients/app.key', 'clients/app.crt'] + [
+        'etcd%d/%s.%s' % (i, kind, ext) for i in (1, 2, 3) for kind in ('server', 'peer') for ext in ('key', 'crt')]
+    for name in expected:
+        mode = os.stat(str(root / name)).st_mode & 0o777
+        assert mode == (0o600 if name.endswith('.key') else 0o644), (name, oct(mode))
+    for folder in ('', 'clients', 'etcd1'):
+        assert os.stat(str(root / folder)).st_mode & 0o777 == 0o700
+    assert (root / 'peer-ca.crt').read_bytes() == (root / 'ca.crt').read_bytes()
+
+    ca = cert(str(root / 'ca.crt'))
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    server = cert(str(root / 'etcd2' / 'server.crt'))
+    server.verify_directly_issued_by(ca)
+    assert server.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == 'etcd2'
+    sans = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sorted(str(a) for a in sans.get_values_for_type(x509.IPAddress)) == ['10.0.0.12', '127.0.0.1', '::1']
+    assert sorted(sans.get_values_for_type(x509.DNSName)) == ['etcd2', 'localhost']
+    assert set(server.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == {
+        ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH}
+    admin = cert(str(root / 'admin.crt'))
+    # With authentication on, etcd's JSON gateway refuses a client certificate with a common name.
+    assert admin.subject.get_attributes_for_oid(NameOID.COMMON_NAME) == []
+    assert admin.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == 'quorum.etcd admin'
+    assert list(admin.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert (server.not_valid_after_utc - server.not_valid_before_utc).days == 365
+
+
+def test_a_second_run_writes_nothing(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    before = snapshot(root)
+    result = pki.converge(settings(root))
+    assert result == {'changed': False, 'files': [], 'issued': [], 'certificates': 8}
+    assert snapshot(root) == before
+
+
+def test_a_changed_address_reissues_only_that_members_certificates(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    keys = (root / 'etcd3' / 'server.key').read_bytes()
+    moved = settings(root)
+    moved['members'][2]['address'] = '10.0.0.99'
+    result = pki.converge(moved)
+    assert sorted(result['issued']) == [str(root / 'etcd3' / 'peer.crt'), str(root / 'etcd3' / 'server.crt')]
+    assert {f['reason'] for f in result['files']} == {'its names or addresses changed'}
+    assert (root / 'etcd3' / 'server.key').read_bytes() == keys
+    sans = cert(str(root / 'etcd3' / 'server.crt')).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert '10.0.0.99' in [str(a) for a in sans.value.get_values_for_type(x509.IPAddress)]
+
+
+def test_a_certificate_near_its_expiry_is_renewed_and_the_others_kept(tmp_path):
+    root = tmp_path / 'pki'
+    # Issued 340 days ago with 365 days: 25 days left, within the 30 days of renew_days.
+    then = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=340)
+    pki.converge(settings(root), now=then)
+    pki.converge(settings(root, members=settings(root)['members'] + [
+        dict(host='etcd4', name='etcd4', address='10.0.0.14')]))
+    result = pki.converge(settings(root, members=settings(root)['members'] + [
+        dict(host='etcd4', name='etcd4', address='10.0.0.14')]))
+    assert result['changed'] is False
+    assert cert(str(root / 'etcd1' / 'server.crt')).not_valid_after_utc > then + datetime.timedelta(days=360)
+
+
+def test_expiring_certificates_name_their_date(tmp_path):
+    root = tmp_path / 'pki'
+    then = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=340)
+    pki.converge(settings(root), now=then)
+    result = pki.converge(settings(root), check_mode=True)
+    assert len(result['issued']) == 8
+    expiry = (then + datetime.timedelta(days=365)).strftime('%Y-%m-%d')
+    assert {f['reason'] for f in result['files']} == {'it expires %s' % expiry}
+
+
+def test_force_renew_reissues_member_and_client_certificates_and_keeps_the_ca_and_keys(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    ca, key = (root / 'ca.crt').read_bytes(), (root / 'etcd1' / 'peer.key').read_bytes()
+    serial = cert(str(root / 'etcd1' / 'peer.crt')).serial_number
+    result = pki.converge(settings(root, force_renew=True))
+    assert len(result['issued']) == 8 and str(root / 'ca.crt') not in result['issued']
+    assert (root / 'ca.crt').read_bytes() == ca and (root / 'etcd1' / 'peer.key').read_bytes() == key
+    assert cert(str(root / 'etcd1' / 'peer.crt')).serial_number != serial
+
+
+def test_a_new_ca_reissues_everything_it_signed(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    os.unlink(str(root / 'ca.key'))
+    result = pki.converge(settings(root))
+    assert {f['reason'] for f in result['files'] if f['path'].endswith('server.crt')} == {'signed by another CA'}
+    ca = cert(str(root / 'ca.crt'))
+    cert(str(root / 'clients' / 'app.crt')).verify_directly_issued_by(ca)
+    assert (root / 'peer-ca.crt').read_bytes() == (root / 'ca.crt').read_bytes()
+
+
+def test_a_separate_peer_ca_signs_the_peer_certificates(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root, separate_peer_ca=True))
+    peer_ca, ca = cert(str(root / 'peer-ca.crt')), cert(str(root / 'ca.crt'))
+    assert peer_ca.subject != ca.subject
+    cert(str(root / 'etcd1' / 'peer.crt')).verify_directly_issued_by(peer_ca)
+    cert(str(root / 'etcd1' / 'server.crt')).verify_directly_issued_by(ca)
+    assert pki.converge(settings(root, separate_peer_ca=True))['changed'] is False
+
+
+def test_rsa_keys_replace_ecc_keys(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    result = pki.converge(settings(root, key_type='RSA', rsa_bits=2048))
+    assert 'replaced a key of another type or size' in {f['reason'] for f in result['files']}
+    assert isinstance(cert(str(root / 'etcd1' / 'server.crt')).public_key(), rsa.RSAPublicKey)
+    assert isinstance(cert(str(root / 'ca.crt')).public_key(), rsa.RSAPublicKey)
+    assert pki.converge(settings(root, key_type='RSA', rsa_bits=2048))['changed'] is False
+    assert not isinstance(cert(str(root / 'admin.crt')).public_key(), ec.EllipticCurvePublicKey)
+
+
+def test_check_mode_reports_everything_and_writes_nothing(tmp_path):
+    root = tmp_path / 'pki'
+    first = pki.converge(settings(root), check_mode=True)
+    assert not root.exists()
+    assert len(first['issued']) == 8 + 1 + 1  # the certificates, the CA and its peer-ca copy
+    pki.converge(settings(root))
+    before = snapshot(root)
+    moved = settings(root)
+    moved['members'][0]['name'] = 'renamed'
+    result = pki.converge(moved, check_mode=True)
+    assert sorted(result['issued']) == [str(root / 'etcd1' / 'peer.crt'), str(root / 'etcd1' / 'server.crt')]
+    assert snapshot(root) == before
+
+
+def test_a_file_mode_made_wider_is_narrowed(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    os.chmod(str(root / 'etcd1' / 'server.key'), 0o644)
+    result = pki.converge(settings(root))
+    assert result['files'] == [{'path': str(root / 'etcd1' / 'server.key'), 'reason': 'mode set to 0600'}]
+    assert os.stat(str(root / 'etcd1' / 'server.key')).st_mode & 0o777 == 0o600
+
+
+def test_bad_settings_are_all_reported_before_anything_is_written(tmp_path):
+    root = tmp_path / 'pki'
+    bad = settings(root, key_type='DSA', cert_days=20, renew_days=30,
+                   clients=[dict(name='../x', common_name='x', organization=''),
+                            dict(name='app', common_name='a', organization=''),
+                            dict(name='app', common_name='b', organization='')])
+    bad['members'][1]['address'] = ''
+    with pytest.raises(pki.PkiError) as error:
+        pki.converge(bad)
+    message = str(error.value)
+    for part in ("etcd_pki_key_type must be ECC or RSA, not 'DSA'", 'etcd_pki_renew_days (30) must be less than '
+                 'etcd_pki_cert_days (20)', 'etcd2: no member address', "'../x' is not a file name",
+                 "'app' is listed more than once"):
+        assert part in message
+    assert not root.exists()
+
+
+def test_the_module_runs_on_the_controller_with_check_mode_and_idempotence(run_tasks, tmp_path):
+    root = tmp_path / 'pki'
+    args = dict(dir=str(root), ca_common_name='etcd CA for test',
+                members=[dict(host='etcd1', name='etcd1', address='10.0.0.11')], clients=[dict(name='app')])
+    check, first, second, bad = run_tasks([('certificates', args, True), ('certificates', args),
+                                           ('certificates', args), ('certificates', dict(args, key_type='DSA'))])
+    assert check['changed'] and len(check['issued']) == 2 + 2 + 2  # + the CA and its peer-ca copy
+    assert first['changed'] and len(first['issued']) == 2 + 2 + 2
+    assert second['changed'] is False and second['files'] == []
+    assert bad['failed'] and 'key_type' in bad['msg']
+    app = cert(str(root / 'clients' / 'app.crt'))
+    assert app.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == 'app'
+
+
+def test_etcd_serves_and_trusts_the_certificates(etcd_bin, tmp_path):
+    """A real etcd with client and peer certificate authentication, on the member's server and peer
+    certificates; etcdctl with the admin certificate is let in, one from another CA is not."""
+    root = tmp_path / 'pki'
+    pki.converge(settings(root, members=[dict(host='m1', name='m1', address='127.0.0.1')]))
+    pki.converge(settings(tmp_path / 'other', members=[dict(host='m1', name='m1', address='127.0.0.1')]))
+    bindir = etcd_bin(DEFAULT_VERSION)
+    client, peer = 'https://127.0.0.1:%d' % free_port(), 'https://127.0.0.1:%d' % free_port()
+    member = str(root / 'm1')
+    args = [os.path.join(bindir, 'etcd'), '--name', 'm1', '--data-dir', str(tmp_path / 'data'),
+            '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer,
+            '--initial-advertise-peer-urls', peer, '--initial-cluster', 'm1=' + peer,
+            '--cert-file', member + '/server.crt', '--key-file', member + '/server.key',
+            '--trusted-ca-file', str(root / 'ca.crt'), '--client-cert-auth',
+            '--peer-cert-file', member + '/peer.crt', '--peer-key-file', member + '/peer.key',
+            '--peer-trusted-ca-file', str(root / 'peer-ca.crt'), '--peer-client-cert-auth', '--log-level', 'warn']
+    with open(str(tmp_path / 'etcd.log'), 'wb') as log:
+        etcd = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def etcdctl(pki_dir, *command):
+            return subprocess.run([os.path.join(bindir, 'etcdctl'), '--endpoints', client,
+                                   '--cacert', str(root / 'ca.crt'), '--cert', str(pki_dir / 'admin.crt'),
+                                   '--key', str(pki_dir / 'admin.key'), '--command-timeout', '5s'] + list(command),
+                                  capture_output=True, text=True, timeout=30)
+        for _ in range(100):
+            done = etcdctl(root, 'put', 'k', 'v')
+            if done.returncode == 0:
+                break
+            subprocess.run(['sleep', '0.2'])
+        assert done.returncode == 0, done.stderr + (tmp_path / 'etcd.log').read_text()
+        assert etcdctl(root, 'get', 'k', '--print-value-only').stdout.strip() == 'v'
+        refused = etcdctl(tmp_path / 'other', 'get', 'k')
+        assert refused.returncode != 0 and 'certificate' in refused.stderr.lower() + (
+            tmp_path / 'etcd.log').read_text().lower()
+    finally:
+        etcd.terminate()
+        etcd.wait(10)

@@ -1,0 +1,60 @@
+"""quorum.etcd.member_files on this machine: files and directories laid down once, a second
+run changes nothing, check mode and diff, a key's content never in the output."""
+import os
+
+
+def _args(root, conf='A=1\n', key='SECRET-KEY-MATERIAL\n'):
+    return dict(
+        directories=[dict(path=str(root / 'etc'), mode='0750'), dict(path=str(root / 'etc' / 'pki'), mode='0750')],
+        files=[dict(path=str(root / 'etc' / 'etcd.conf'), content=conf, mode='0640', restart=True),
+               dict(path=str(root / 'etc' / 'etcdctl.env'), content='E=1\n', mode='0644')],
+        secret_files=[dict(path=str(root / 'etc' / 'pki' / 'server.key'), content=key, mode='0600')])
+
+
+def test_files_are_written_once_and_a_second_run_changes_nothing(run_tasks, tmp_path):
+    root = tmp_path / 'host'
+    args = _args(root)
+    check, first, again = run_tasks([('member_files', args, True), ('member_files', args), ('member_files', args)])
+    assert check['changed'] and len(check['changed_paths']) == 5
+    assert first['changed'] and sorted(first['changed_paths']) == sorted(check['changed_paths'])
+    assert first['restart'] is True
+    assert again['changed'] is False and again['changed_paths'] == [] and again['restart'] is False
+    assert (root / 'etc' / 'etcd.conf').read_text() == 'A=1\n'
+    assert os.stat(str(root / 'etc' / 'pki' / 'server.key')).st_mode & 0o777 == 0o600
+    assert os.stat(str(root / 'etc')).st_mode & 0o777 == 0o750
+    assert 'SECRET-KEY-MATERIAL' not in str([check, first, again])
+
+
+def test_each_change_is_reported_and_only_restart_files_ask_for_a_restart(run_module, tmp_path):
+    root = tmp_path / 'host'
+    run_module('member_files', _args(root))
+    os.chmod(str(root / 'etc' / 'etcdctl.env'), 0o666)
+    mode_only = run_module('member_files', _args(root))
+    assert mode_only['changed_paths'] == [str(root / 'etc' / 'etcdctl.env')] and mode_only['restart'] is False
+    assert os.stat(str(root / 'etc' / 'etcdctl.env')).st_mode & 0o777 == 0o644
+
+    key_changed = run_module('member_files', _args(root, key='OTHER-KEY\n'))
+    assert key_changed['changed_paths'] == [str(root / 'etc' / 'pki' / 'server.key')]
+    assert 'OTHER-KEY' not in str(key_changed)
+
+    config = str(root / 'etc' / 'etcd.conf')
+    with open(config) as handle:
+        before = handle.read()
+    checked = run_module('member_files', _args(root, conf='A=2\n', key='OTHER-KEY\n'), check=True)
+    assert checked['changed_paths'] == [config] and checked['restart'] is True
+    with open(config) as handle:
+        assert handle.read() == before
+
+
+def test_bad_owners_and_modes_are_all_refused_before_anything_changes(run_module, tmp_path):
+    args = _args(tmp_path / 'host')
+    args['files'][0]['owner'] = 'no-such-user-here'
+    args['secret_files'][0]['group'] = 'no-such-group-here'
+    args['directories'][1]['mode'] = 'rwx'
+    result = run_module('member_files', args)
+    assert result['failed']
+    for part in ('etcd.conf: user no-such-user-here does not exist on this host',
+                 'server.key: group no-such-group-here does not exist on this host',
+                 "pki: mode 'rwx' is not an octal mode such as 0640"):
+        assert part in result['msg']
+    assert not (tmp_path / 'host').exists()

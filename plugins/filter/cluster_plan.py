@@ -1,0 +1,296 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) quorum.etcd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cluster plan of a deploy: who bootstraps, joins and leaves, through which member
+changes are sent, what each new member starts with, which endpoints gate, and every
+problem that stops the run, all at once."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: cluster_plan
+short_description: The plan of a deploy from the inventory's members and the running cluster
+version_added: 0.2.0
+description:
+  - Takes the hosts of the cluster group in inventory order, what O(_input) each host reported (its member
+    name, URLs and state, and quorum.etcd.host_info's view of its data directory and configuration) and what
+    quorum.etcd.cluster_info read of the running cluster, and returns the whole plan of the run.
+  - The plan holds each host's part (C(member), C(joining), C(leaving)), the hosts that join and leave in the
+    order they do, the anchor member that sends membership changes, the initial cluster, state and token
+    each member starts with (a member keeps what it started with), the endpoints and member count that gate
+    each step, and every problem found, each naming its hosts and values.
+  - The server role's preflight (roles/server/tasks/preflight.yml) computes it once on the controller; the
+    role's tasks read it.
+positional: hostvars, probe
+options:
+  _input:
+    description: The inventory hosts of the cluster group, in order.
+    type: list
+    elements: str
+    required: true
+  hostvars:
+    description: Ansible's hostvars; each host of the group has C(__etcd_self) and C(__etcd_host).
+    type: dict
+    required: true
+  probe:
+    description: The result of quorum.etcd.cluster_info on the cluster (members, endpoints, leader).
+    type: dict
+    required: true
+  play_hosts:
+    description: The hosts of the play (ansible_play_hosts_all), in order.
+    type: list
+    elements: str
+    required: true
+  version:
+    description: The etcd release the run deploys; a running cluster on another release is refused.
+    type: str
+    required: true
+  token:
+    description: The initial cluster token of new members.
+    type: str
+    required: true
+  cluster_group:
+    description: Name of the inventory group, for messages.
+    type: str
+    default: etcd
+  membership_changes:
+    description: Whether this run may add and remove members (the scale playbook).
+    type: bool
+    default: false
+  remove_members:
+    description: Names of members whose hosts are gone, to remove.
+    type: list
+    elements: str
+    default: []
+  allow_even_members:
+    description: Accept an even member count.
+    type: bool
+    default: false
+  allow_nonempty_data_dir:
+    description: Let a new member start in a data directory that holds other files.
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Plan the run
+  ansible.builtin.set_fact:
+    plan: >-
+      {{ groups.etcd | quorum.etcd.cluster_plan(hostvars, probe, play_hosts=ansible_play_hosts_all,
+                                                version=etcd_version, token=etcd_cluster_token) }}
+  run_once: true
+'''
+
+RETURN = r'''
+_value:
+  description: The plan.
+  type: dict
+  contains:
+    problems:
+      description: Every reason the run must stop, each naming hosts and values; empty when it may go on.
+      type: list
+      elements: str
+    live:
+      description: Whether a cluster answered.
+      type: bool
+    hosts:
+      description: Per play host, its part (member, joining, leaving, initialized, data_dir_used) and the
+        initial_cluster, initial_cluster_state and initial_cluster_token it starts with.
+      type: dict
+    staying:
+      description: Hosts of the group that stay members, in inventory order.
+      type: list
+    joiners:
+      description: Hosts that join, one at a time in this order.
+      type: list
+    leavers:
+      description: Hosts that leave, one at a time in this order, after every join.
+      type: list
+    anchor:
+      description: The host membership changes are sent from, a member that stays ('' when none).
+      type: str
+    anchor_urls:
+      description: Client URLs of the members that stay and neither join nor leave.
+      type: list
+    gate_urls:
+      description: Endpoints every health gate asks.
+      type: list
+    gate_members:
+      description: Voting members a health gate expects.
+      type: int
+    leader_host:
+      description: The host of the current leader ('' when none or unknown).
+      type: str
+'''
+
+from ansible.errors import AnsibleFilterError
+
+
+def _get(mapping, *path):
+    for key in path:
+        if not hasattr(mapping, 'get'):
+            return None
+        mapping = mapping.get(key)
+    return mapping
+
+
+def _host_view(hostvars, host):
+    """The two facts each host records for the others, or None when the host did not run."""
+    try:
+        variables = hostvars[host]
+        own, info = variables.get('__etcd_self'), variables.get('__etcd_host')
+    except KeyError:
+        return None
+    if not own:
+        return None
+    return {'host': host, 'name': own['name'], 'peer_url': own['peer_url'], 'client_url': own['client_url'],
+            'state': own.get('state', 'present'), 'info': info or {}}
+
+
+def _repeated(hosts, key):
+    values = [h[key] for h in hosts]
+    return ['%s (%s)' % (value, ', '.join(h['host'] for h in hosts if h[key] == value))
+            for value in sorted(set(values), key=values.index) if values.count(value) > 1]
+
+
+def _group_problems(views, group, group_name, play_hosts, staying, allow_even):
+    problems = []
+    missing = [h for h in group if h not in play_hosts]
+    if missing:
+        problems.append('the play must include every member of group %s; missing: %s'
+                        % (group_name, ', '.join(missing)))
+    if len(staying) % 2 == 0 and staying and not allow_even:
+        problems.append('the cluster would have %d members (%s): an even count tolerates no more failures than one '
+                        'member fewer; use an odd count or set etcd_allow_even_members'
+                        % (len(staying), ', '.join(staying)))
+    present = [v for v in views if v]
+    if _repeated(present, 'name'):
+        problems.append('member names must be unique (etcd merges duplicates); repeated: %s'
+                        % '; '.join(_repeated(present, 'name')))
+    if _repeated(present, 'peer_url'):
+        problems.append('peer URLs must be unique; repeated: %s' % '; '.join(_repeated(present, 'peer_url')))
+    return problems
+
+
+def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_group='etcd', membership_changes=False,
+                 remove_members=None, allow_even_members=False, allow_nonempty_data_dir=False):
+    if not isinstance(group, (list, tuple)):
+        raise AnsibleFilterError('cluster_plan expects the list of the group\'s hosts, got %r' % (group,))
+    remove_members = list(remove_members or [])
+    probe = probe or {}
+    members = list(probe.get('members') or [])
+    live = len(members) > 0
+    member_names = [m.get('name') for m in members]
+    voter_names = [m.get('name') for m in members if m.get('name') and not m.get('is_learner')]
+    views = {h: _host_view(hostvars, h) for h in group}
+    ran = [views[h] for h in group if views[h]]
+    staying = [v['host'] for v in ran if v['state'] != 'absent']
+    problems = _group_problems([views[h] for h in group], group, cluster_group, play_hosts, staying,
+                               allow_even_members)
+
+    hosts = {}
+    for view in ran:
+        data_dir = _get(view['info'], 'data_dir') or {}
+        hosts[view['host']] = {
+            'member': view['name'] in member_names,
+            # Joining until it is a started voter: also a learner left by an interrupted run.
+            'joining': live and view['state'] == 'present' and view['name'] not in voter_names,
+            'leaving': view['state'] == 'absent' and view['name'] in member_names,
+            'initialized': bool(data_dir.get('initialized')),
+            'data_dir_used': len(data_dir.get('entries') or []) > 0,
+        }
+    order = [h for h in play_hosts if h in hosts]
+    joiners = [h for h in order if hosts[h]['joining']]
+    leavers = [h for h in order if hosts[h]['leaving']]
+    steady = [h for h in order if hosts[h]['member'] and not hosts[h]['joining'] and not hosts[h]['leaving']]
+
+    any_initialized = any(part['initialized'] for part in hosts.values())
+    live_names = [n for n in member_names if n]
+    for host in order:
+        part, name = hosts[host], views[host]['name']
+        data_dir = _get(views[host]['info'], 'data_dir', 'path')
+        if part['joining'] and not membership_changes:
+            problems.append('%s: etcd member %s is not in the running cluster (%s); add it with the quorum.etcd.scale '
+                            'playbook' % (host, name, ', '.join(live_names)))
+        if part['leaving'] and not membership_changes:
+            problems.append('%s: etcd member %s has etcd_member_state absent; remove it with the quorum.etcd.scale '
+                            'playbook' % (host, name))
+        if not live and not part['initialized'] and any_initialized:
+            problems.append('%s: the cluster is down and its data directory holds no member data while other members '
+                            'have theirs; start the existing members first' % host)
+        elif (not part['initialized'] and part['data_dir_used'] and not allow_nonempty_data_dir
+              and not (live and not part['joining'])):
+            problems.append('%s: %s is not empty and a new member would start in it; empty it, or set '
+                            'etcd_bootstrap_allow_nonempty_data_dir: true if its contents may stay'
+                            % (host, data_dir or 'the data directory'))
+    versions = sorted({e['version'] for e in probe.get('endpoints') or [] if e.get('version')})
+    if live and [v for v in versions if v != version]:
+        problems.append('the cluster runs etcd %s, not etcd_version %s; change the version with the '
+                        'quorum.etcd.upgrade playbook (-e etcd_version=%s)' % (', '.join(versions), version, version))
+
+    group_names = [views[h]['name'] for h in group if views[h]]
+    unknown = [n for n in live_names if n not in group_names and n not in remove_members]
+    if unknown:
+        problems.append('members %s are in the cluster but not in group %s: add their hosts, or list them in '
+                        'etcd_remove_members for the quorum.etcd.scale playbook to remove'
+                        % (', '.join(unknown), cluster_group))
+    removable = [n for n in live_names if n not in group_names]
+    not_members = [n for n in remove_members if n not in removable]
+    if not_members:
+        problems.append('etcd_remove_members names %s, which are not members of the cluster (%s) or are hosts of '
+                        'group %s (mark those etcd_member_state: absent instead)'
+                        % (', '.join(not_members), ', '.join(live_names), cluster_group))
+    pending = [url for m in members if not m.get('name') for url in m.get('peer_urls') or []]
+    if pending and not membership_changes:
+        problems.append('a member was added but has not started (peer URLs %s); the quorum.etcd.scale playbook '
+                        'completes or removes it' % ', '.join(pending))
+
+    bootstrap = ','.join('%s=%s' % (views[h]['name'], views[h]['peer_url']) for h in staying)
+    # Members now (less those being removed), then each joiner up to and including this one:
+    # a joining member starts with the cluster as it will be when it joins.
+    current = ['%s=%s' % (m['name'], url) for m in members if m.get('name') and m['name'] not in remove_members
+               for url in m.get('peer_urls') or []]
+    for host in order:
+        part, info = hosts[host], views[host]['info']
+        config = _get(info, 'config') or {}
+        # etcd reads the ETCD_INITIAL_* settings only at a member's first start: a member keeps them.
+        frozen = config if part['member'] and 'ETCD_INITIAL_CLUSTER' in config else {}
+        if part['joining']:
+            before = joiners[:joiners.index(host) + 1]
+            cluster = ','.join(current + ['%s=%s' % (views[j]['name'], views[j]['peer_url']) for j in before
+                                          if views[j]['name'] not in member_names])
+        else:
+            cluster = bootstrap
+        part['initial_cluster'] = frozen.get('ETCD_INITIAL_CLUSTER', cluster)
+        part['initial_cluster_state'] = frozen.get('ETCD_INITIAL_CLUSTER_STATE',
+                                                   'existing' if part['joining'] else 'new')
+        part['initial_cluster_token'] = frozen.get('ETCD_INITIAL_CLUSTER_TOKEN', token)
+
+    leader_name = _get(probe, 'leader', 'name') or ''
+    anchor_urls = [views[h]['client_url'] for h in steady]
+    staying_urls = [views[h]['client_url'] for h in staying]
+    return {
+        'problems': problems,
+        'live': live,
+        'hosts': hosts,
+        'staying': staying,
+        'joiners': joiners,
+        'leavers': leavers,
+        'remove': remove_members,
+        'anchor': steady[0] if steady else '',
+        'anchor_urls': anchor_urls,
+        'staying_client_urls': staying_urls,
+        'voters_now': len(voter_names),
+        'pending_peer_urls': pending,
+        'joiner_peer_urls': [views[h]['peer_url'] for h in joiners],
+        'gate_urls': anchor_urls if live else staying_urls,
+        'gate_members': len(voter_names) if live else len(staying),
+        'leader_host': next((h for h in order if views[h]['name'] == leader_name), '') if leader_name else '',
+    }
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'cluster_plan': cluster_plan}

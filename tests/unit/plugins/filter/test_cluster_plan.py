@@ -1,0 +1,172 @@
+"""The deploy's cluster plan (plugins/filter/cluster_plan.py) for the clusters the role meets:
+fresh, converged, growing, shrinking, half-joined, with a dead member, and the problems
+that stop a run, all listed at once. The probe dicts have the shape quorum.etcd.cluster_info
+returns (tests/unit/plugins/modules/test_cluster_info.py runs it against real etcd)."""
+import os
+import sys
+
+from conftest import REPO
+
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+from cluster_plan import cluster_plan  # noqa: E402
+from restart_order import restart_order  # noqa: E402
+
+TOKEN = 'etcd-cluster'
+
+
+def host(n, state='present', initialized=False, entries=None, config=None):
+    return {'__etcd_self': {'name': 'etcd%d' % n, 'peer_url': 'https://10.0.0.%d:2380' % n,
+                            'client_url': 'https://10.0.0.%d:2379' % n, 'state': state},
+            '__etcd_host': {'data_dir': {'path': '/var/lib/etcd', 'initialized': initialized,
+                                         'entries': entries if entries is not None else (['member'] if initialized else [])},
+                            'config': config or {}}}
+
+
+def deployed(n, cluster='etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380,etcd3=https://10.0.0.3:2380'):
+    return host(n, initialized=True, config={'ETCD_INITIAL_CLUSTER': cluster, 'ETCD_INITIAL_CLUSTER_STATE': 'new',
+                                             'ETCD_INITIAL_CLUSTER_TOKEN': 'old-token'})
+
+
+def member(n, learner=False, started=True):
+    return {'name': 'etcd%d' % n if started else '', 'id': '%x' % (n * 1000), 'is_learner': learner,
+            'peer_urls': ['https://10.0.0.%d:2380' % n]}
+
+
+def probe(members, leader=None, version='3.6.16'):
+    return {'members': members, 'leader': {'name': 'etcd%d' % leader} if leader else None,
+            'endpoints': [{'endpoint': 'https://10.0.0.%d:2379' % i, 'version': version, 'error': ''}
+                          for i in range(1, len(members) + 1)]}
+
+
+def plan(hostvars, found, play=None, **settings):
+    group = sorted(hostvars)
+    settings.setdefault('version', '3.6.16')
+    return cluster_plan(group, hostvars, found, play if play is not None else group, token=TOKEN, **settings)
+
+
+def test_a_fresh_cluster_bootstraps_every_member_together():
+    result = plan({'etcd%d' % n: host(n) for n in (1, 2, 3)}, {'members': [], 'endpoints': []})
+    assert result['problems'] == [] and result['live'] is False
+    assert result['joiners'] == [] and result['leavers'] == [] and result['anchor'] == ''
+    cluster = 'etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380,etcd3=https://10.0.0.3:2380'
+    for name in ('etcd1', 'etcd2', 'etcd3'):
+        assert result['hosts'][name]['initial_cluster'] == cluster
+        assert result['hosts'][name]['initial_cluster_state'] == 'new'
+        assert result['hosts'][name]['initial_cluster_token'] == TOKEN
+    # Until the cluster runs, every member that will be in it gates.
+    assert result['gate_urls'] == ['https://10.0.0.%d:2379' % n for n in (1, 2, 3)] and result['gate_members'] == 3
+
+
+def test_a_converged_cluster_keeps_what_each_member_started_with():
+    result = plan({'etcd%d' % n: deployed(n) for n in (1, 2, 3)}, probe([member(1), member(2), member(3)], leader=2))
+    assert result['problems'] == [] and result['live'] is True
+    assert all(part['member'] and not part['joining'] for part in result['hosts'].values())
+    assert {part['initial_cluster_token'] for part in result['hosts'].values()} == {'old-token'}
+    assert result['anchor'] == 'etcd1' and result['leader_host'] == 'etcd2'
+    assert result['gate_members'] == 3
+    assert restart_order(['etcd1', 'etcd2', 'etcd3'], result) == ['etcd1', 'etcd3', 'etcd2']
+
+
+def test_new_hosts_join_one_at_a_time_each_with_the_cluster_as_it_will_be():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    hostvars.update({'etcd4': host(4), 'etcd5': host(5)})
+    result = plan(hostvars, probe([member(1), member(2), member(3)], leader=1), membership_changes=True)
+    assert result['problems'] == []
+    assert result['joiners'] == ['etcd4', 'etcd5'] and result['staying'] == ['etcd%d' % n for n in range(1, 6)]
+    base = 'etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380,etcd3=https://10.0.0.3:2380'
+    assert result['hosts']['etcd4']['initial_cluster'] == base + ',etcd4=https://10.0.0.4:2380'
+    assert result['hosts']['etcd5']['initial_cluster'] == base + ',etcd4=https://10.0.0.4:2380,etcd5=https://10.0.0.5:2380'
+    assert result['hosts']['etcd5']['initial_cluster_state'] == 'existing'
+    # Changes go through members that neither join nor leave; gates ask those.
+    assert result['anchor'] == 'etcd1' and result['gate_urls'] == ['https://10.0.0.%d:2379' % n for n in (1, 2, 3)]
+
+
+def test_growing_without_the_scale_playbook_is_refused_naming_the_host():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    hostvars.update({'etcd4': host(4), 'etcd5': host(5)})
+    result = plan(hostvars, probe([member(1), member(2), member(3)]))
+    assert ('etcd4: etcd member etcd4 is not in the running cluster (etcd1, etcd2, etcd3); add it with the '
+            'quorum.etcd.scale playbook') in result['problems']
+    assert len([p for p in result['problems'] if 'not in the running cluster' in p]) == 2
+
+
+def test_leaving_hosts_leave_after_the_joins_and_the_cluster_stays_odd():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3, 4, 5)}
+    hostvars['etcd4'] = deployed(4)
+    hostvars['etcd4']['__etcd_self']['state'] = 'absent'
+    hostvars['etcd5']['__etcd_self']['state'] = 'absent'
+    result = plan(hostvars, probe([member(n) for n in range(1, 6)], leader=5), membership_changes=True)
+    assert result['problems'] == []
+    assert result['leavers'] == ['etcd4', 'etcd5'] and result['staying'] == ['etcd1', 'etcd2', 'etcd3']
+    assert result['anchor_urls'] == ['https://10.0.0.%d:2379' % n for n in (1, 2, 3)]
+
+
+def test_a_half_joined_learner_is_joined_again_and_an_unstarted_member_needs_the_scale_playbook():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    hostvars['etcd4'] = host(4)
+    hostvars['etcd5'] = host(5)
+    found = probe([member(1), member(2), member(3), member(4, learner=True), member(5, started=False)])
+    result = plan(hostvars, found, membership_changes=True)
+    assert result['joiners'] == ['etcd4', 'etcd5'] and result['problems'] == []
+    assert result['pending_peer_urls'] == ['https://10.0.0.5:2380']
+    assert result['voters_now'] == 3
+    refused = plan(hostvars, found)
+    assert any('a member was added but has not started (peer URLs https://10.0.0.5:2380)' in p
+               for p in refused['problems'])
+
+
+def test_a_dead_member_to_remove_and_an_unknown_member_are_told_apart():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    found = probe([member(1), member(2), member(3), member(7), member(8)])
+    result = plan(hostvars, found, membership_changes=True, remove_members=['etcd7', 'etcd2', 'etcd9'])
+    assert ('members etcd8 are in the cluster but not in group etcd: add their hosts, or list them in '
+            'etcd_remove_members for the quorum.etcd.scale playbook to remove') in result['problems']
+    assert any(p.startswith('etcd_remove_members names etcd2, etcd9, which are not members') for p in result['problems'])
+    # The joiner's initial cluster leaves out the member being removed.
+    ok = plan(dict(hostvars, etcd4=host(4), etcd5=host(5)), probe([member(1), member(2), member(3), member(7)]),
+              membership_changes=True, remove_members=['etcd7'])
+    assert ok['problems'] == [] and 'etcd7' not in ok['hosts']['etcd4']['initial_cluster']
+
+
+def test_every_problem_of_the_inventory_is_listed_at_once():
+    hostvars = {'etcd%d' % n: host(n) for n in (1, 2, 3, 4)}
+    hostvars['etcd2']['__etcd_self']['name'] = 'etcd1'
+    hostvars['etcd4']['__etcd_self']['peer_url'] = hostvars['etcd3']['__etcd_self']['peer_url']
+    result = plan(hostvars, {'members': []}, play=['etcd1', 'etcd2', 'etcd3'])
+    assert result['problems'][0] == 'the play must include every member of group etcd; missing: etcd4'
+    assert any(p.startswith('the cluster would have 4 members (etcd1, etcd2, etcd3, etcd4)') for p in result['problems'])
+    assert 'member names must be unique (etcd merges duplicates); repeated: etcd1 (etcd1, etcd2)' in result['problems']
+    assert ('peer URLs must be unique; repeated: https://10.0.0.3:2380 (etcd3, etcd4)') in result['problems']
+    assert plan(hostvars, {'members': []}, allow_even_members=True)['problems'] == [
+        p for p in result['problems'] if 'would have 4' not in p and 'missing' not in p]
+
+
+def test_data_left_behind_and_a_cluster_down_are_refused():
+    hostvars = {'etcd1': deployed(1), 'etcd2': host(2, entries=['notes.txt']), 'etcd3': host(3)}
+    result = plan(hostvars, {'members': []})
+    assert ('etcd2: the cluster is down and its data directory holds no member data while other members have '
+            'theirs; start the existing members first') in result['problems']
+    fresh = plan({'etcd1': host(1), 'etcd2': host(2, entries=['notes.txt']), 'etcd3': host(3)}, {'members': []})
+    assert fresh['problems'] == ['etcd2: /var/lib/etcd is not empty and a new member would start in it; empty it, or '
+                                 'set etcd_bootstrap_allow_nonempty_data_dir: true if its contents may stay']
+    assert plan({'etcd1': host(1), 'etcd2': host(2, entries=['notes.txt']), 'etcd3': host(3)}, {'members': []},
+                allow_nonempty_data_dir=True)['problems'] == []
+
+
+def test_a_cluster_on_another_release_is_sent_to_the_upgrade_playbook():
+    result = plan({'etcd%d' % n: deployed(n) for n in (1, 2, 3)},
+                  probe([member(1), member(2), member(3)], version='3.5.35'), version='3.6.16')
+    assert result['problems'] == ['the cluster runs etcd 3.5.35, not etcd_version 3.6.16; change the version with '
+                                  'the quorum.etcd.upgrade playbook (-e etcd_version=3.6.16)']
+
+
+def test_a_migrated_member_keeps_its_name_and_start_settings_on_its_new_host():
+    # After the migrate playbook, etcd3 runs on host etcd6 with etcd3's name and a frozen configuration.
+    hostvars = {'etcd1': deployed(1), 'etcd2': deployed(2), 'etcd6': deployed(6)}
+    hostvars['etcd6']['__etcd_self']['name'] = 'etcd3'
+    moved = member(3)
+    moved['peer_urls'] = ['https://10.0.0.6:2380']
+    result = plan(hostvars, probe([member(1), member(2), moved], leader=3))
+    assert result['problems'] == [] and result['joiners'] == []
+    assert result['hosts']['etcd6']['member'] and result['leader_host'] == 'etcd6'
+    assert result['hosts']['etcd6']['initial_cluster_token'] == 'old-token'

@@ -21,8 +21,7 @@ IP = {h.backend.name: address(h) for h in HOSTS}
 
 PREFLIGHT_CHECKS = {
     "quorum.etcd.server : Check this member's settings",
-    "quorum.etcd.server : Check the cluster as a whole",
-    "quorum.etcd.server : Check that this role can start or converge the cluster as it is",
+    "quorum.etcd.server : Stop on every problem of the plan, before anything changes",
 }
 
 # What the role would leave behind; one command per host keeps each check fast.
@@ -167,10 +166,11 @@ def used_data_dirs():
 def test_a_used_data_dir_for_a_new_cluster(used_data_dirs):
     before = state()
     run = deploy()
-    assert_refused(run, {
-        name: "%s: /var/lib/etcd is not empty and a new member would start in it; empty it,"
-              " or set etcd_bootstrap_allow_nonempty_data_dir: true if its contents may stay" % name
-        for name in NAMES}, before)
+    # The plan lists every host's problem at once, in one refusal.
+    assert_refused(run, {NAMES[0]: "; ".join(
+        "%s: /var/lib/etcd is not empty and a new member would start in it; empty it,"
+        " or set etcd_bootstrap_allow_nonempty_data_dir: true if its contents may stay" % name
+        for name in NAMES)}, before)
 
 
 def test_an_address_with_a_prefix_length(pristine):
@@ -194,7 +194,7 @@ def test_a_used_data_dir_on_one_host_stops_every_host():
         before = state()
         run = deploy()
         assert_refused(run, {
-            NAMES[1]: "%s: /var/lib/etcd is not empty and a new member would start in it; empty it,"
+            NAMES[0]: "%s: /var/lib/etcd is not empty and a new member would start in it; empty it,"
                       " or set etcd_bootstrap_allow_nonempty_data_dir: true if its contents may stay" % NAMES[1]},
                        before)
     finally:

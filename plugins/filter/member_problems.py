@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) quorum.etcd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What is wrong with one member's own settings, every problem at once."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: member_problems
+short_description: Every problem with one member's settings, each naming the value
+version_added: 0.2.0
+description:
+  - Takes a member's settings as a dict and returns the list of what is wrong with them (empty when nothing is),
+    for the server role's preflight, which refuses the run before any change while the list is not empty.
+  - Checks that the host is in the cluster group, has a member address that is a bare address, a member name etcd
+    accepts, an exact X.Y.Z release, http or https schemes, a listen address of the host, an election timeout of
+    at least 5 heartbeats and at most 50 s, and distinct client and peer ports.
+options:
+  _input:
+    description:
+      - "Keys: C(host), C(group), C(in_group), C(address), C(ipv4_addresses), C(host_ips), C(listen), C(name),
+        C(version), C(client_scheme), C(peer_scheme), C(heartbeat_interval), C(election_timeout), C(client_port),
+        C(peer_port)."
+    type: dict
+    required: true
+'''
+
+EXAMPLES = r'''
+- name: Check this member's settings
+  ansible.builtin.assert:
+    that: problems | length == 0
+    fail_msg: "{{ inventory_hostname }}: {{ problems | join('; ') }}"
+  vars:
+    problems: "{{ settings | quorum.etcd.member_problems }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The problems, in the order of the checks.
+  type: list
+  elements: str
+'''
+
+import re
+
+
+def member_problems(settings):
+    s = settings
+    problems = []
+    if not s.get('in_group'):
+        problems.append('it is not in the inventory group %s (etcd_cluster_group)' % s.get('group'))
+    address = str(s.get('address') or '')
+    if not address:
+        problems.append('no member address: the host has %s and no default route; set etcd_address or etcd_interface'
+                        % (', '.join(s.get('ipv4_addresses') or []) or 'no IPv4 address'))
+    elif re.search(r'[/ ]', address):
+        problems.append('etcd_address %s must be a bare address, without prefix length or path' % address)
+    if not re.match(r'^[A-Za-z0-9._-]+$', str(s.get('name') or '')):
+        problems.append('etcd_member_name %s may only use letters, digits, ".", "_" and "-"' % s.get('name'))
+    if not re.match(r'^[0-9]+[.][0-9]+[.][0-9]+$', str(s.get('version'))):
+        problems.append('etcd_version %s must be an exact release X.Y.Z such as 3.5.1, so that every member runs '
+                        'the same binaries' % s.get('version'))
+    if s.get('client_scheme') not in ('http', 'https') or s.get('peer_scheme') not in ('http', 'https'):
+        problems.append('URL schemes must be http or https, not %s / %s' % (s.get('client_scheme'), s.get('peer_scheme')))
+    listen = str(s.get('listen') or '')
+    host_ips = list(s.get('host_ips') or [])
+    # A member address already refused above is not reported again as the listen address.
+    refused_address = listen == address and re.search(r'[/ ]', address)
+    if listen and not refused_address and listen not in host_ips + ['0.0.0.0', '::']:
+        problems.append('listen address %s is not an address of this host (%s)' % (listen, ', '.join(host_ips)))
+    heartbeat, election = int(s.get('heartbeat_interval')), int(s.get('election_timeout'))
+    if election < 5 * heartbeat or election > 50000:
+        problems.append('etcd_election_timeout %s ms must be at least 5 x etcd_heartbeat_interval (%s ms) and at most '
+                        '50000 ms' % (election, heartbeat))
+    if int(s.get('client_port')) == int(s.get('peer_port')):
+        problems.append('etcd_client_port and etcd_peer_port are both %s' % s.get('client_port'))
+    return problems
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'member_problems': member_problems}

@@ -1,0 +1,48 @@
+"""The member checks of the server role's preflight (plugins/filter/member_problems.py)."""
+import os
+import sys
+
+from conftest import REPO
+
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+from member_problems import member_problems  # noqa: E402
+
+GOOD = dict(host='etcd1', group='etcd', in_group=True, address='10.0.0.1', ipv4_addresses=['10.0.0.1'],
+            host_ips=['10.0.0.1', '127.0.0.1'], listen='10.0.0.1', name='etcd1', version='3.6.16',
+            client_scheme='https', peer_scheme='https', heartbeat_interval=100, election_timeout=1000,
+            client_port=2379, peer_port=2380)
+
+
+def problems(**changes):
+    return member_problems(dict(GOOD, **changes))
+
+
+def test_good_settings_have_no_problem():
+    assert problems() == []
+    assert problems(listen='0.0.0.0') == [] and problems(election_timeout=500) == []
+
+
+def test_every_problem_is_listed_at_once():
+    found = problems(in_group=False, name='bad/name', version='latest', client_scheme='ftp', election_timeout=400,
+                     peer_port=2379, listen='10.9.9.9')
+    assert found == [
+        'it is not in the inventory group etcd (etcd_cluster_group)',
+        'etcd_member_name bad/name may only use letters, digits, ".", "_" and "-"',
+        'etcd_version latest must be an exact release X.Y.Z such as 3.5.1, so that every member runs the same binaries',
+        'URL schemes must be http or https, not ftp / https',
+        'listen address 10.9.9.9 is not an address of this host (10.0.0.1, 127.0.0.1)',
+        'etcd_election_timeout 400 ms must be at least 5 x etcd_heartbeat_interval (100 ms) and at most 50000 ms',
+        'etcd_client_port and etcd_peer_port are both 2379']
+
+
+def test_an_address_problem_is_told_once():
+    assert problems(address='10.0.0.1/24', listen='10.0.0.1/24') == [
+        'etcd_address 10.0.0.1/24 must be a bare address, without prefix length or path']
+    assert problems(address='', listen='', ipv4_addresses=['10.0.0.1', '10.0.0.2']) == [
+        'no member address: the host has 10.0.0.1, 10.0.0.2 and no default route; set etcd_address or etcd_interface']
+    assert problems(address='', listen='', ipv4_addresses=[])[0].startswith('no member address: the host has no IPv4')
+
+
+def test_an_election_timeout_above_50_s_is_refused():
+    assert problems(election_timeout=50001) == [
+        'etcd_election_timeout 50001 ms must be at least 5 x etcd_heartbeat_interval (100 ms) and at most 50000 ms']

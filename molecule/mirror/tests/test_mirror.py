@@ -68,7 +68,7 @@ def wait_until(what, check, deadline=DEADLINE):
     return time.monotonic() - started
 
 
-STAGE_TLS = "quorum.etcd.mirror : Copy the TLS files from the controller for checking"
+STAGE_TLS = "quorum.etcd.mirror : Create the mirror's directories and copy the TLS files from the controller for checking"
 
 
 def heartbeat_moves():

@@ -161,7 +161,7 @@ def _group_problems(views, group, group_name, play_hosts, staying, allow_even):
     if missing:
         problems.append('the play must include every member of group %s; missing: %s'
                         % (group_name, ', '.join(missing)))
-    if len(staying) % 2 == 0 and not allow_even:
+    if len(staying) % 2 == 0 and staying and not allow_even:
         problems.append('the cluster would have %d members (%s): an even count tolerates no more failures than one '
                         'member fewer; use an odd count or set etcd_allow_even_members'
                         % (len(staying), ', '.join(staying)))
@@ -218,8 +218,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
             problems.append('%s: etcd member %s has etcd_member_state absent; remove it with the quorum.etcd.scale '
                             'playbook' % (host, name))
         if not live and not part['initialized'] and any_initialized:
-            problems.append('%s: the cluster is down and %s holds no member data while other members have theirs; '
-                            'start the existing members first' % (host, data_dir or 'its data directory'))
+            problems.append('%s: the cluster is down and its data directory holds no member data while other members '
+                            'have theirs; start the existing members first' % host)
         elif (not part['initialized'] and part['data_dir_used'] and not allow_nonempty_data_dir
               and not (live and not part['joining'])):
             problems.append('%s: %s is not empty and a new member would start in it; empty it, or set '
@@ -280,10 +280,6 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'leavers': leavers,
         'remove': remove_members,
         'anchor': steady[0] if steady else '',
-        # Members that neither join nor leave, and every host's client URL: the role narrows
-        # them to the hosts still in the play when it uses them (a host may fail after the plan).
-        'steady': steady,
-        'client_urls': {v['host']: v['client_url'] for v in ran},
         'anchor_urls': anchor_urls,
         'staying_client_urls': staying_urls,
         'voters_now': len(voter_names),

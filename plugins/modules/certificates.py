@@ -117,7 +117,7 @@ options:
     type: bool
     default: false
 requirements:
-  - The C(cryptography) Python package, version 42 or later, on the controller.
+  - The C(cryptography) Python package on the controller.
 '''
 
 EXAMPLES = r'''

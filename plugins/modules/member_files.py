@@ -245,14 +245,9 @@ def ensure_directory(module, spec, changed):
     if module.check_mode:
         return
     if now is None:
-        # Parents as mkdir -p makes them (readable); the directory itself private until set below.
-        parent = os.path.dirname(path.rstrip('/'))
-        if parent and not os.path.isdir(parent):
-            os.makedirs(parent, mode=0o755)
-        os.mkdir(path, 0o700)
-    # Mode before owner: a directory changing hands is never open to its new group under its old mode.
-    os.chmod(path, mode)
+        os.makedirs(path, mode=0o700)
     os.chown(path, uid, gid)
+    os.chmod(path, mode)
 
 
 def ensure_file(module, spec, changed, diffs, secret):
@@ -275,9 +270,8 @@ def ensure_file(module, spec, changed, diffs, secret):
     if module.check_mode:
         return True
     if before == wanted:
-        # Mode first: a file changing hands is never readable by its new group under its old mode.
-        os.chmod(path, mode)
         os.chown(path, uid, gid)
+        os.chmod(path, mode)
         return True
     directory = os.path.dirname(path)
     handle, temp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path))

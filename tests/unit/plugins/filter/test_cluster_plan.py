@@ -144,7 +144,7 @@ def test_every_problem_of_the_inventory_is_listed_at_once():
 def test_data_left_behind_and_a_cluster_down_are_refused():
     hostvars = {'etcd1': deployed(1), 'etcd2': host(2, entries=['notes.txt']), 'etcd3': host(3)}
     result = plan(hostvars, {'members': []})
-    assert ('etcd2: the cluster is down and /var/lib/etcd holds no member data while other members have '
+    assert ('etcd2: the cluster is down and its data directory holds no member data while other members have '
             'theirs; start the existing members first') in result['problems']
     fresh = plan({'etcd1': host(1), 'etcd2': host(2, entries=['notes.txt']), 'etcd3': host(3)}, {'members': []})
     assert fresh['problems'] == ['etcd2: /var/lib/etcd is not empty and a new member would start in it; empty it, or '
@@ -170,12 +170,3 @@ def test_a_migrated_member_keeps_its_name_and_start_settings_on_its_new_host():
     assert result['problems'] == [] and result['joiners'] == []
     assert result['hosts']['etcd6']['member'] and result['leader_host'] == 'etcd6'
     assert result['hosts']['etcd6']['initial_cluster_token'] == 'old-token'
-
-
-def test_a_cluster_left_without_members_is_refused():
-    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
-    for variables in hostvars.values():
-        variables['__etcd_self']['state'] = 'absent'
-    result = plan(hostvars, probe([member(1), member(2), member(3)]), membership_changes=True)
-    assert result['problems'] == ['the cluster would have 0 members (): an even count tolerates no more failures '
-                                  'than one member fewer; use an odd count or set etcd_allow_even_members']

@@ -74,6 +74,8 @@ try:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from ansible_collections.quorum.etcd.plugins.plugin_utils.pki import public_key_bytes, valid_times
 except ImportError:  # pragma: no cover - ansible-core requires cryptography
     x509 = None
 
@@ -97,10 +99,6 @@ def _load_cert(data, what, path, problems):
     except ValueError:
         problems.append('%s %s is not a PEM certificate.' % (what, path))
         return None
-
-
-def _public_bytes(public_key):
-    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _san_entries(cert):
@@ -132,13 +130,6 @@ def _is_ca(cert):
         return False
 
 
-def _valid_times(cert):
-    if hasattr(cert, 'not_valid_before_utc'):
-        return cert.not_valid_before_utc, cert.not_valid_after_utc
-    return (cert.not_valid_before.replace(tzinfo=datetime.timezone.utc),
-            cert.not_valid_after.replace(tzinfo=datetime.timezone.utc))
-
-
 def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', name='the certificate'):
     if x509 is None:
         raise AnsibleFilterError('tls_problems needs the Python cryptography library on the controller')
@@ -159,7 +150,7 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
     if cert is None:
         return problems
 
-    if private_key is not None and _public_bytes(private_key.public_key()) != _public_bytes(cert.public_key()):
+    if private_key is not None and public_key_bytes(private_key.public_key()) != public_key_bytes(cert.public_key()):
         problems.append('The key %s does not fit %s %s.' % (key, name, cert_path))
 
     if ca_cert is not None:
@@ -172,7 +163,7 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
                             % (name, cert_path, ca, cert.issuer.rfc4514_string()))
 
     now = datetime.datetime.now(datetime.timezone.utc)
-    not_before, not_after = _valid_times(cert)
+    not_before, not_after = valid_times(cert)
     if not_after <= now:
         problems.append('%s %s expired on %s.' % (name, cert_path, not_after.strftime('%Y-%m-%d %H:%M UTC')))
     elif not_before > now:

@@ -214,8 +214,9 @@ def _san_objects(sans):
     return objects
 
 
-def _public_bytes(key):
-    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+def public_key_bytes(public_key):
+    """A public key as DER, to compare keys (also used by the tls_problems filter)."""
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _extension(cert, kind):
@@ -225,15 +226,19 @@ def _extension(cert, kind):
         return None
 
 
-def _not_after(cert):
-    return cert.not_valid_after_utc
+def valid_times(cert):
+    """(not before, not after) as aware UTC datetimes; cryptography before 42 has only naive ones."""
+    if hasattr(cert, "not_valid_before_utc"):
+        return cert.not_valid_before_utc, cert.not_valid_after_utc
+    return (cert.not_valid_before.replace(tzinfo=datetime.timezone.utc),
+            cert.not_valid_after.replace(tzinfo=datetime.timezone.utc))
 
 
 def _ca_reason(cert, key, common_name, new_key):
     """Why the CA certificate must be made again, or None."""
     if cert is None:
         return "created"
-    if new_key or _public_bytes(cert.public_key()) != _public_bytes(key.public_key()):
+    if new_key or public_key_bytes(cert.public_key()) != public_key_bytes(key.public_key()):
         return "its key changed"
     if cert.subject != _name(common_name, ""):
         return "its name changed"
@@ -247,7 +252,7 @@ def _cert_reason(cert, key, spec, ca, renew_before, force):
     """Why a member or client certificate must be issued again, or None."""
     if cert is None:
         return "created"
-    if _public_bytes(cert.public_key()) != _public_bytes(key.public_key()):
+    if public_key_bytes(cert.public_key()) != public_key_bytes(key.public_key()):
         return "its key changed"
     try:
         cert.verify_directly_issued_by(ca["cert"])
@@ -261,8 +266,9 @@ def _cert_reason(cert, key, spec, ca, renew_before, force):
     usages = _extension(cert, x509.ExtendedKeyUsage)
     if sorted(u.dotted_string for u in (usages or [])) != sorted(_EKU[u].dotted_string for u in spec["usages"]):
         return "its usages changed"
-    if _not_after(cert) <= renew_before:
-        return "it expires %s" % _not_after(cert).strftime("%Y-%m-%d")
+    not_after = valid_times(cert)[1]
+    if not_after <= renew_before:
+        return "it expires %s" % not_after.strftime("%Y-%m-%d")
     if force:
         return "renewal requested (etcd_pki_force_renew)"
     return None

@@ -281,7 +281,6 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'remove': remove_members,
         'anchor': steady[0] if steady else '',
         'anchor_urls': anchor_urls,
-        'staying_client_urls': staying_urls,
         'voters_now': len(voter_names),
         'pending_peer_urls': pending,
         'joiner_peer_urls': [views[h]['peer_url'] for h in joiners],

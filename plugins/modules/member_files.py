@@ -180,11 +180,6 @@ def _ids(module, owner, group):
         module.fail_json(msg='%s:%s is not a user and group of this host' % (owner, group))
 
 
-def _mode(module, text, path):
-    try:
-        return int(text, 8)
-    except (TypeError, ValueError):
-        module.fail_json(msg='%s: mode %r is not an octal mode such as 0640' % (path, text))
 
 
 def validate(module):
@@ -233,7 +228,8 @@ def ensure_user(module, user, changed):
 
 
 def ensure_directory(module, spec, changed):
-    path, mode = spec['path'], _mode(module, spec['mode'], spec['path'])
+    # validate() refused every mode that is not octal.
+    path, mode = spec['path'], int(spec['mode'], 8)
     uid, gid = _ids(module, spec['owner'], spec['group'])
     try:
         now = os.stat(path)
@@ -251,7 +247,7 @@ def ensure_directory(module, spec, changed):
 
 
 def ensure_file(module, spec, changed, diffs, secret):
-    path, mode = spec['path'], _mode(module, spec['mode'], spec['path'])
+    path, mode = spec['path'], int(spec['mode'], 8)
     uid, gid = _ids(module, spec['owner'], spec['group'])
     wanted = spec['content'].encode('utf-8')
     try:

@@ -241,7 +241,21 @@ def ensure_directory(module, spec, changed):
     if module.check_mode:
         return
     if now is None:
-        os.makedirs(path, mode=0o700)
+        # Parents as mkdir -p makes them (etcd must reach its data directory), the directory private.
+        missing, parent = [], os.path.dirname(path.rstrip('/'))
+        while parent and not os.path.isdir(parent):
+            missing.insert(0, parent)
+            parent = os.path.dirname(parent)
+        for directory in missing:
+            os.mkdir(directory)
+            os.chmod(directory, 0o755)
+        os.mkdir(path, 0o700)
+    _set_owner_and_mode(path, uid, gid, mode)
+
+
+def _set_owner_and_mode(path, uid, gid, mode):
+    # Closed to group and others while it changes hands, then the wanted mode (chown may clear setgid).
+    os.chmod(path, mode & 0o700)
     os.chown(path, uid, gid)
     os.chmod(path, mode)
 
@@ -266,8 +280,7 @@ def ensure_file(module, spec, changed, diffs, secret):
     if module.check_mode:
         return True
     if before == wanted:
-        os.chown(path, uid, gid)
-        os.chmod(path, mode)
+        _set_owner_and_mode(path, uid, gid, mode)
         return True
     directory = os.path.dirname(path)
     handle, temp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path))

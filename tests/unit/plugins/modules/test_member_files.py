@@ -58,3 +58,12 @@ def test_bad_owners_and_modes_are_all_refused_before_anything_changes(run_module
                  "pki: mode 'rwx' is not an octal mode such as 0640"):
         assert part in result['msg']
     assert not (tmp_path / 'host').exists()
+
+
+def test_missing_parents_are_made_readable_and_the_directory_private(run_module, tmp_path):
+    data = tmp_path / 'data' / 'etcd'
+    result = run_module('member_files', dict(directories=[dict(path=str(data), mode='0700')]))
+    assert result['changed_paths'] == [str(data)]
+    assert os.stat(str(data)).st_mode & 0o777 == 0o700
+    # etcd, running as its own user, must be able to reach its data directory.
+    assert os.stat(str(tmp_path / 'data')).st_mode & 0o777 == 0o755

@@ -35,9 +35,12 @@ options:
     type: dict
     required: true
   probe:
-    description: The result of quorum.etcd.cluster_info on the cluster (members, endpoints, leader).
+    description:
+      - The result of quorum.etcd.cluster_info on the cluster (members, endpoints, leader).
+      - When null, the plan takes the cluster from what each host's own member told quorum.etcd.host_info
+        (C(__etcd_host.cluster)): the view of the first host that knows a leader, else of the first that got
+        an answer, with the endpoints every host's member reported.
     type: dict
-    required: true
   play_hosts:
     description: The hosts of the play (ansible_play_hosts_all), in order.
     type: list
@@ -111,9 +114,15 @@ _value:
     anchor:
       description: The host membership changes are sent from, a member that stays ('' when none).
       type: str
+    steady:
+      description: Members that neither join nor leave, in play order.
+      type: list
     anchor_urls:
       description: Client URLs of the members that stay and neither join nor leave.
       type: list
+    client_urls:
+      description: Each host's client URL, by host.
+      type: dict
     gate_urls:
       description: Endpoints every health gate asks.
       type: list
@@ -124,6 +133,8 @@ _value:
       description: The host of the current leader ('' when none or unknown).
       type: str
 '''
+
+import re
 
 from ansible.errors import AnsibleFilterError
 
@@ -161,7 +172,7 @@ def _group_problems(views, group, group_name, play_hosts, staying, allow_even):
     if missing:
         problems.append('the play must include every member of group %s; missing: %s'
                         % (group_name, ', '.join(missing)))
-    if len(staying) % 2 == 0 and staying and not allow_even:
+    if len(staying) % 2 == 0 and not allow_even:
         problems.append('the cluster would have %d members (%s): an even count tolerates no more failures than one '
                         'member fewer; use an odd count or set etcd_allow_even_members'
                         % (len(staying), ', '.join(staying)))
@@ -174,21 +185,49 @@ def _group_problems(views, group, group_name, play_hosts, staying, allow_even):
     return problems
 
 
+# Answers that mean the cluster runs but refuses the role: going on as if it were down would be wrong.
+_REFUSED = re.compile(r'with HTTP 40[0-9]|authentication|permission|certificate verify failed|CERTIFICATE_VERIFY')
+
+
+def merged_probe(views):
+    """One view of the cluster from what each host's member reported to host_info."""
+    seen = [(v['host'], v['info'].get('cluster')) for v in views if v and v['info'].get('cluster')]
+    answered = [(host, c) for host, c in seen if c.get('members')]
+    best = next((c for host, c in answered if c.get('leader')), answered[0][1] if answered else {})
+    endpoints, refusals = [], []
+    for host, cluster in seen:
+        for report in cluster.get('endpoints') or []:
+            if report.get('endpoint') not in [e.get('endpoint') for e in endpoints]:
+                endpoints.append(report)
+            if report.get('error') and _REFUSED.search(report['error']):
+                refusals.append('%s (asked from %s)' % (report['error'], host))
+    return dict(best, endpoints=endpoints, refusals=refusals)
+
+
+def _refusals(probe):
+    if 'refusals' in probe:
+        return probe['refusals']
+    return [e['error'] for e in probe.get('endpoints') or [] if e.get('error') and _REFUSED.search(e['error'])]
+
+
 def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_group='etcd', membership_changes=False,
                  remove_members=None, allow_even_members=False, allow_nonempty_data_dir=False):
     if not isinstance(group, (list, tuple)):
         raise AnsibleFilterError('cluster_plan expects the list of the group\'s hosts, got %r' % (group,))
     remove_members = list(remove_members or [])
-    probe = probe or {}
+    views = {h: _host_view(hostvars, h) for h in group}
+    probe = merged_probe([views[h] for h in group]) if probe is None else probe
     members = list(probe.get('members') or [])
     live = len(members) > 0
     member_names = [m.get('name') for m in members]
     voter_names = [m.get('name') for m in members if m.get('name') and not m.get('is_learner')]
-    views = {h: _host_view(hostvars, h) for h in group}
     ran = [views[h] for h in group if views[h]]
     staying = [v['host'] for v in ran if v['state'] != 'absent']
-    problems = _group_problems([views[h] for h in group], group, cluster_group, play_hosts, staying,
-                               allow_even_members)
+    problems = ['the cluster refuses the role\'s requests: %s. With authentication enabled set etcd_admin_user and '
+                'etcd_admin_password; with TLS, check etcd_admin_ca_cert, etcd_admin_client_cert and '
+                'etcd_admin_client_key' % refusal for refusal in _refusals(probe)[:1]]
+    problems += _group_problems([views[h] for h in group], group, cluster_group, play_hosts, staying,
+                                allow_even_members)
 
     hosts = {}
     for view in ran:
@@ -218,8 +257,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
             problems.append('%s: etcd member %s has etcd_member_state absent; remove it with the quorum.etcd.scale '
                             'playbook' % (host, name))
         if not live and not part['initialized'] and any_initialized:
-            problems.append('%s: the cluster is down and its data directory holds no member data while other members '
-                            'have theirs; start the existing members first' % host)
+            problems.append('%s: the cluster is down and %s holds no member data while other members have theirs; '
+                            'start the existing members first' % (host, data_dir or 'its data directory'))
         elif (not part['initialized'] and part['data_dir_used'] and not allow_nonempty_data_dir
               and not (live and not part['joining'])):
             problems.append('%s: %s is not empty and a new member would start in it; empty it, or set '
@@ -281,6 +320,9 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'remove': remove_members,
         'anchor': steady[0] if steady else '',
         'anchor_urls': anchor_urls,
+        # For quorum.etcd.plan_in_play, which narrows the changes to the hosts still in the play.
+        'steady': steady,
+        'client_urls': {v['host']: v['client_url'] for v in ran},
         'voters_now': len(voter_names),
         'pending_peer_urls': pending,
         'joiner_peer_urls': [views[h]['peer_url'] for h in joiners],

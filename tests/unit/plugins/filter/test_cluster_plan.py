@@ -10,6 +10,7 @@ from conftest import REPO
 sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
 from cluster_plan import cluster_plan  # noqa: E402
 from restart_order import restart_order  # noqa: E402
+from plan_in_play import plan_in_play  # noqa: E402
 
 TOKEN = 'etcd-cluster'
 
@@ -144,7 +145,7 @@ def test_every_problem_of_the_inventory_is_listed_at_once():
 def test_data_left_behind_and_a_cluster_down_are_refused():
     hostvars = {'etcd1': deployed(1), 'etcd2': host(2, entries=['notes.txt']), 'etcd3': host(3)}
     result = plan(hostvars, {'members': []})
-    assert ('etcd2: the cluster is down and its data directory holds no member data while other members have '
+    assert ('etcd2: the cluster is down and /var/lib/etcd holds no member data while other members have '
             'theirs; start the existing members first') in result['problems']
     fresh = plan({'etcd1': host(1), 'etcd2': host(2, entries=['notes.txt']), 'etcd3': host(3)}, {'members': []})
     assert fresh['problems'] == ['etcd2: /var/lib/etcd is not empty and a new member would start in it; empty it, or '
@@ -170,3 +171,89 @@ def test_a_migrated_member_keeps_its_name_and_start_settings_on_its_new_host():
     assert result['problems'] == [] and result['joiners'] == []
     assert result['hosts']['etcd6']['member'] and result['leader_host'] == 'etcd6'
     assert result['hosts']['etcd6']['initial_cluster_token'] == 'old-token'
+
+
+def test_a_cluster_left_without_members_is_refused():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    for variables in hostvars.values():
+        variables['__etcd_self']['state'] = 'absent'
+    result = plan(hostvars, probe([member(1), member(2), member(3)]), membership_changes=True)
+    assert result['problems'] == ['the cluster would have 0 members (): an even count tolerates no more failures '
+                                  'than one member fewer; use an odd count or set etcd_allow_even_members']
+
+
+def grown_and_shrunk():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    hostvars.update({'etcd4': host(4), 'etcd5': host(5), 'etcd6': host(6)})
+    hostvars['etcd3']['__etcd_self']['state'] = 'absent'
+    result = plan(hostvars, probe([member(1), member(2), member(3)], leader=1), membership_changes=True)
+    assert result['problems'] == [] and result['joiners'] == ['etcd4', 'etcd5', 'etcd6']
+    return result
+
+
+def test_hosts_still_in_the_play_make_every_planned_change_in_order():
+    result = grown_and_shrunk()
+    # Order matters: each joiner starts with the joiners before it in its initial cluster.
+    remaining = plan_in_play(result, ['etcd6', 'etcd5', 'etcd4', 'etcd3', 'etcd2', 'etcd1'])
+    assert remaining['joiners'] == ['etcd4', 'etcd5', 'etcd6'] and remaining['leavers'] == ['etcd3']
+    assert remaining['anchor'] == 'etcd1' and remaining['dropped'] == []
+    assert remaining['anchor_urls'] == ['https://10.0.0.1:2379', 'https://10.0.0.2:2379']
+
+
+def test_joins_stop_at_a_joiner_that_failed_and_then_no_member_leaves():
+    result = grown_and_shrunk()
+    remaining = plan_in_play(result, ['etcd1', 'etcd2', 'etcd3', 'etcd4', 'etcd6'])
+    # etcd6 was planned with etcd5 in its initial cluster: it cannot join without it.
+    assert remaining['joiners'] == ['etcd4'] and remaining['leavers'] == []
+    assert remaining['dropped'] == ['etcd5']
+
+
+def test_the_anchor_moves_to_the_next_member_still_in_the_play():
+    result = grown_and_shrunk()
+    remaining = plan_in_play(result, ['etcd2', 'etcd3', 'etcd4', 'etcd5', 'etcd6'])
+    assert remaining['anchor'] == 'etcd2' and remaining['anchor_urls'] == ['https://10.0.0.2:2379']
+    # A steady member that failed may be down: nobody leaves until it is back.
+    assert remaining['joiners'] == ['etcd4', 'etcd5', 'etcd6'] and remaining['leavers'] == []
+    assert remaining['dropped'] == ['etcd1']
+    assert plan_in_play(result, ['etcd3', 'etcd4'])['anchor'] == ''
+
+
+def own_view(n, members, leader=None, error=''):
+    """What host_info's probe of host n's own member returns (cluster_info's shape)."""
+    endpoint = {'endpoint': 'https://10.0.0.%d:2379' % n, 'version': '' if error else '3.6.16', 'error': error}
+    return {'answered': not error, 'members': [] if error else members, 'endpoints': [endpoint],
+            'leader': {'name': 'etcd%d' % leader} if leader and not error else None}
+
+
+def test_without_a_probe_the_plan_takes_the_cluster_from_each_hosts_own_member():
+    members = [member(1), member(2), member(3)]
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    # etcd1's member is stopped, etcd2's lost the leader for a moment, etcd3's knows it.
+    hostvars['etcd1']['__etcd_host']['cluster'] = own_view(1, [], error='connection refused')
+    hostvars['etcd2']['__etcd_host']['cluster'] = own_view(2, members)
+    hostvars['etcd3']['__etcd_host']['cluster'] = own_view(3, members, leader=3)
+    result = plan(hostvars, None)
+    assert result['problems'] == [] and result['live'] is True and result['leader_host'] == 'etcd3'
+    assert all(part['member'] for part in result['hosts'].values())
+
+
+def test_every_members_release_is_checked_and_a_refusal_stops_the_run():
+    members = [member(1), member(2), member(3)]
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    hostvars['etcd1']['__etcd_host']['cluster'] = own_view(1, members, leader=1)
+    hostvars['etcd2']['__etcd_host']['cluster'] = own_view(2, members, leader=1)
+    hostvars['etcd2']['__etcd_host']['cluster']['endpoints'][0]['version'] = '3.5.35'
+    hostvars['etcd3']['__etcd_host']['cluster'] = own_view(3, [], error='answered with HTTP 401: user name is empty')
+    result = plan(hostvars, None)
+    assert result['problems'] == [
+        "the cluster refuses the role's requests: answered with HTTP 401: user name is empty (asked from etcd3). "
+        "With authentication enabled set etcd_admin_user and etcd_admin_password; with TLS, check etcd_admin_ca_cert, "
+        "etcd_admin_client_cert and etcd_admin_client_key",
+        'the cluster runs etcd 3.5.35, 3.6.16, not etcd_version 3.6.16; change the version with the '
+        'quorum.etcd.upgrade playbook (-e etcd_version=3.6.16)']
+
+
+def test_hosts_whose_members_never_started_make_a_fresh_cluster():
+    hostvars = {'etcd%d' % n: host(n) for n in (1, 2, 3)}
+    result = plan(hostvars, None)
+    assert result['problems'] == [] and result['live'] is False and result['gate_members'] == 3

@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The view of a cluster from a list of its endpoints: status, health, members, leader and
+alarms, and every problem found. quorum.etcd.cluster_info returns it; quorum.etcd.host_info
+takes it from the host's own member."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdError, EtcdUnreachable
+
+
+def _endpoint_report(client, endpoint):
+    """What one endpoint says about itself; 'answered' is False when it could not be reached."""
+    report = dict(endpoint=endpoint, healthy=False, error=None, member_id=None, name=None, version=None,
+                  db_size=None, db_size_in_use=None, leader=None, is_leader=False, is_learner=None,
+                  raft_term=None, raft_index=None, raft_applied_index=None, raft_lag=None)
+    extra = dict(answered=False, cluster_id=None, cluster_version=None, errors=[])
+    health_timed_out = False
+    try:
+        health = client.health(endpoint)
+    except EtcdUnreachable as e:
+        if 'timed out' not in e.reason:
+            report['error'] = 'did not answer: %s' % e.reason
+            return report, extra  # refused, DNS or TLS failure: status and version would fail the same way
+        # A member that has just lost quorum can hang on /health yet still report its status.
+        health_timed_out = True
+        health = dict(health=False, reason='no answer to /health within %g seconds' % client.timeout)
+    except EtcdError as e:
+        health = dict(health=False, reason=str(e))
+    report['healthy'] = health['health']
+    if not health['health']:
+        report['error'] = 'is unhealthy: %s' % health['reason']
+    try:
+        status = client.status(endpoint)
+        extra['cluster_version'] = client.version(endpoint)['etcdcluster']
+    except EtcdError as e:
+        if health_timed_out and isinstance(e, EtcdUnreachable):
+            report['error'] = 'did not answer: %s' % e.reason
+            return report, extra
+        extra['answered'] = True
+        report['healthy'] = False
+        report['error'] = '; '.join(x for x in (report['error'], 'failed to report its status: %s' % e) if x)
+        return report, extra
+    extra['answered'] = True
+    leader = status['leader'] if status['leader'] != '0' else None
+    report.update(member_id=status['member_id'], version=status['version'], db_size=status['db_size'],
+                  db_size_in_use=status['db_size_in_use'], leader=leader,
+                  is_leader=leader is not None and leader == status['member_id'],
+                  is_learner=status['is_learner'], raft_term=status['raft_term'],
+                  raft_index=status['raft_index'], raft_applied_index=status['raft_applied_index'])
+    extra.update(cluster_id=status['cluster_id'], errors=status['errors'])
+    return report, extra
+
+
+def _leader(reports, extras, names, problems):
+    """The one leader all answering endpoints follow, or None (with the reason in problems)."""
+    for report, extra in zip(reports, extras):
+        # Only when etcd's own status errors did not already say so.
+        if report['member_id'] and report['leader'] is None and not any('leader' in e for e in extra['errors']):
+            problems.append('endpoint %s (member %s) has no leader' % (report['endpoint'], report['member_id']))
+    followed = [r for r in reports if r['leader']]
+    leaders = sorted(set(r['leader'] for r in followed))
+    if len(leaders) == 1:
+        return dict(id=leaders[0], name=names.get(leaders[0]))
+    if leaders:
+        problems.append('the endpoints disagree on the leader: %s' % ', '.join(
+            '%s follows %s' % (r['endpoint'], r['leader']) for r in followed))
+    elif any(r['member_id'] for r in reports):
+        problems.append('no endpoint knows a leader: the cluster has lost quorum or is still electing one')
+    return None
+
+
+def _member_problems(members, alarms, names, expected_members):
+    problems = []
+    for member in members:
+        if not member['started']:
+            problems.append('member %s (peer URLs %s) is not started: it was added but has not joined yet'
+                            % (member['id'], ', '.join(member['peer_urls'])))
+    for alarm in alarms:
+        problems.append('member %s (%s) raised alarm %s'
+                        % (alarm['member_id'], names.get(alarm['member_id'], '?'), alarm['alarm']))
+    if expected_members is not None and members:
+        voting = [m for m in members if m['started'] and not m['is_learner']]
+        if len(voting) != expected_members:
+            problems.append('expected %d started voting members, found %d: %s' % (
+                expected_members, len(voting), ', '.join(m['name'] for m in voting) or 'none'))
+    return problems
+
+
+def _raft_lag(client, reports, members, leader, max_raft_lag, problems):
+    """Compare each endpoint's applied index with the leader's, read first: sets 'raft_lag' in the reports."""
+    leader_urls = [r['endpoint'] for r in reports if r['member_id'] == leader['id']]
+    leader_urls += [u for m in members if m['id'] == leader['id'] for u in m['client_urls'] if u not in leader_urls]
+    leader_applied = None
+    for url in leader_urls:
+        try:
+            status = client.status(url)
+        except EtcdError:
+            continue
+        if status['member_id'] == leader['id']:
+            leader_applied = status['raft_applied_index']
+            break
+    if leader_applied is None:
+        problems.append('the raft index of the leader %s (%s) could not be read to compare the members with it'
+                        % (leader['name'], leader['id']))
+        return
+    for report in reports:
+        if not report['member_id']:
+            continue  # did not answer: already a problem
+        if report['member_id'] == leader['id']:
+            report['raft_lag'] = 0
+            continue
+        try:
+            applied = client.status(report['endpoint'])['raft_applied_index']
+        except EtcdError as e:
+            problems.append('endpoint %s did not report its raft index: %s' % (report['endpoint'], e))
+            continue
+        report['raft_lag'] = max(0, leader_applied - applied)
+        if report['raft_lag'] > max_raft_lag:
+            problems.append('endpoint %s (member %s) has applied raft index %d, %d entries behind the leader %s (%d); '
+                            'at most %d may be (max_raft_lag)'
+                            % (report['endpoint'], report['name'] or report['member_id'], applied,
+                               report['raft_lag'], leader['name'], leader_applied, max_raft_lag))
+
+
+def gather(client, expected_members=None, max_raft_lag=None):
+    """Everything cluster_info returns, plus 'answered': whether any endpoint answered."""
+    problems, reports, extras = [], [], []
+    for endpoint in client.endpoints:
+        report, extra = _endpoint_report(client, endpoint)
+        reports.append(report)
+        extras.append(extra)
+        if report['error']:
+            problems.append('endpoint %s %s' % (endpoint, report['error']))
+        for error in extra['errors']:
+            problems.append('endpoint %s reports: %s' % (endpoint, error))
+
+    answered = [(r, x) for r, x in zip(reports, extras) if x['answered']]
+    result = dict(cluster_id=None, cluster_version=None, members=[], endpoints=reports, leader=None,
+                  alarms=[], answered=bool(answered), healthy=False, problems=problems)
+    if not answered:
+        return result
+
+    cluster_ids = sorted(set(x['cluster_id'] for r, x in answered if x['cluster_id']))
+    if len(cluster_ids) > 1:
+        problems.append('the endpoints belong to different clusters: %s' % ', '.join(
+            '%s is in cluster %s' % (r['endpoint'], x['cluster_id']) for r, x in answered if x['cluster_id']))
+    result['cluster_id'] = cluster_ids[0] if cluster_ids else None
+
+    # Asked separately: without a leader the member list may still answer, alarms do not.
+    try:
+        result['members'] = client.member_list()
+    except EtcdError as e:
+        problems.append('could not list the members: %s' % e)
+    try:
+        result['alarms'] = client.alarms()
+    except EtcdError as e:
+        problems.append('could not list the alarms: %s' % e)
+    names = dict((m['id'], m['name']) for m in result['members'])
+    for report in reports:
+        if report['member_id']:
+            report['name'] = names.get(report['member_id'])
+
+    result['leader'] = _leader(reports, extras, names, problems)
+    # The leader's view of the cluster version wins; the others converge on it.
+    versions = [x['cluster_version'] for r, x in sorted(answered, key=lambda a: not a[0]['is_leader'])
+                if x['cluster_version']]
+    result['cluster_version'] = versions[0] if versions else None
+    problems.extend(_member_problems(result['members'], result['alarms'], names, expected_members))
+    if max_raft_lag is not None and result['leader'] is not None:
+        _raft_lag(client, reports, result['members'], result['leader'], max_raft_lag, problems)
+    result['healthy'] = not problems
+    return result

@@ -1,0 +1,35 @@
+"""quorum.etcd.host_info's probe of the host's own member, against a real etcd cluster."""
+from conftest import dead_url
+
+
+def _config(tmp_path, urls):
+    path = tmp_path / 'etcd.conf'
+    path.write_text('ETCD_NAME=member1\nETCD_ADVERTISE_CLIENT_URLS="%s"\n' % ','.join(urls))
+    return str(path)
+
+
+def test_the_member_at_the_configured_client_url_tells_the_cluster(run_module, etcd_cluster, tmp_path):
+    config = _config(tmp_path, [etcd_cluster[0].client_url])
+    result = run_module('host_info', dict(config_file=config, data_dir=str(tmp_path / 'data'), probe={}))
+    cluster = result['cluster']
+    assert result.get('failed') is not True, result
+    assert cluster['answered'] is True and cluster['healthy'] is True, cluster['problems']
+    assert sorted(m['name'] for m in cluster['members']) == ['member1', 'member2', 'member3']
+    assert cluster['leader']['name'] in ('member1', 'member2', 'member3')
+    assert [e['endpoint'] for e in cluster['endpoints']] == [etcd_cluster[0].client_url]
+
+
+def test_nothing_is_asked_without_probe_client_urls_or_client_certificate(run_module, etcd_cluster, tmp_path):
+    config = _config(tmp_path, [etcd_cluster[0].client_url])
+    data = str(tmp_path / 'data')
+    assert run_module('host_info', dict(config_file=config, data_dir=data))['cluster'] is None
+    assert run_module('host_info', dict(config_file=str(tmp_path / 'missing.conf'), data_dir=data,
+                                        probe={}))['cluster'] is None
+    missing_cert = dict(client_cert=str(tmp_path / 'admin.crt'), client_key=str(tmp_path / 'admin.key'))
+    assert run_module('host_info', dict(config_file=config, data_dir=data, probe=missing_cert))['cluster'] is None
+
+
+def test_a_stopped_member_is_reported_as_not_answering(run_module, tmp_path):
+    config = _config(tmp_path, [dead_url()])
+    cluster = run_module('host_info', dict(config_file=config, data_dir=str(tmp_path / 'data'), probe={}))['cluster']
+    assert cluster['answered'] is False and cluster['members'] == [] and cluster['problems']

@@ -129,6 +129,9 @@ _value:
     gate_members:
       description: Voting members a health gate expects.
       type: int
+    healthy:
+      description: Whether the cluster answered healthy at every member when the run began.
+      type: bool
     leader_host:
       description: The host of the current leader ('' when none or unknown).
       type: str
@@ -201,7 +204,8 @@ def merged_probe(views):
                 endpoints.append(report)
             if report.get('error') and _REFUSED.search(report['error']):
                 refusals.append('%s (asked from %s)' % (report['error'], host))
-    return dict(best, endpoints=endpoints, refusals=refusals)
+    healthy = bool(best.get('healthy')) and bool(endpoints) and not [e for e in endpoints if e.get('error')]
+    return dict(best, endpoints=endpoints, refusals=refusals, healthy=healthy)
 
 
 def _refusals(probe):
@@ -328,6 +332,10 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'joiner_peer_urls': [views[h]['peer_url'] for h in joiners],
         'gate_urls': anchor_urls if live else staying_urls,
         'gate_members': len(voter_names) if live else len(staying),
+        # Every member answered and the cluster had no problem when the run began: a run that
+        # starts and restarts nothing need not wait for it again.
+        'healthy': live and bool(probe.get('healthy'))
+        and len([e for e in probe.get('endpoints') or [] if not e.get('error')]) >= len(voter_names),
         'leader_host': next((h for h in order if views[h]['name'] == leader_name), '') if leader_name else '',
     }
 

@@ -235,6 +235,11 @@ def test_without_a_probe_the_plan_takes_the_cluster_from_each_hosts_own_member()
     result = plan(hostvars, None)
     assert result['problems'] == [] and result['live'] is True and result['leader_host'] == 'etcd3'
     assert all(part['member'] for part in result['hosts'].values())
+    # A member did not answer: the run waits for the cluster's health even when it changes nothing.
+    assert result['healthy'] is False
+    for n in (1, 2, 3):
+        hostvars['etcd%d' % n]['__etcd_host']['cluster'] = dict(own_view(n, members, leader=3), healthy=True)
+    assert plan(hostvars, None)['healthy'] is True
 
 
 def test_every_members_release_is_checked_and_a_refusal_stops_the_run():

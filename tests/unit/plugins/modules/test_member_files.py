@@ -1,6 +1,13 @@
 """quorum.etcd.member_files on this machine: files and directories laid down once, a second
 run changes nothing, check mode and diff, a key's content never in the output."""
 import os
+import pwd
+import sys
+
+from conftest import REPO
+
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+from member_files_pending import member_files_pending  # noqa: E402
 
 
 def _args(root, conf='A=1\n', key='SECRET-KEY-MATERIAL\n'):
@@ -67,3 +74,27 @@ def test_missing_parents_are_made_readable_and_the_directory_private(run_module,
     assert os.stat(str(data)).st_mode & 0o777 == 0o700
     # etcd, running as its own user, must be able to reach its data directory.
     assert os.stat(str(tmp_path / 'data')).st_mode & 0o777 == 0o755
+
+
+def test_host_info_tells_the_controller_when_the_call_has_nothing_to_do(run_module, tmp_path):
+    """The server role skips member_files when member_files_pending finds nothing in host_info's report:
+    the two must agree, or a change would be skipped."""
+    root = pwd.getpwuid(0)
+    user = dict(name=root.pw_name, group='root', home=root.pw_dir, shell=root.pw_shell)
+    conf_dir = tmp_path / 'etc'
+    call = dict(directories=[dict(path=str(conf_dir), mode='0750')],
+                files=[dict(path=str(conf_dir / 'etcd.conf'), content='ETCD_NAME="etcd1"\n', mode='0640')],
+                secret_files=[dict(path=str(conf_dir / 'peer.key'), content='not a real key\n', mode='0600')])
+    paths = [str(conf_dir), str(conf_dir / 'etcd.conf'), str(conf_dir / 'peer.key')]
+
+    def pending():
+        seen = run_module('host_info', dict(data_dir=str(tmp_path / 'data'), paths=paths, user=root.pw_name))
+        return member_files_pending(seen, user=user, **call)
+
+    assert pending() == paths
+    assert run_module('member_files', dict(call))['changed_paths'] == paths
+    assert pending() == []
+    (conf_dir / 'etcd.conf').write_text('ETCD_NAME="etcd2"\n')
+    os.chmod(str(conf_dir / 'peer.key'), 0o644)
+    assert pending() == paths[1:]
+    assert member_files_pending({'paths': {}}, user=dict(user, shell='/bin/false')) == ['user ' + root.pw_name]

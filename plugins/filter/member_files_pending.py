@@ -39,6 +39,11 @@ options:
     description: The O(quorum.etcd.member_files#module:secret_files) option of the call.
     type: list
     elements: dict
+  firewalld_ports:
+    description: The O(quorum.etcd.member_files#module:firewalld_ports) option; a port host_info's
+      C(firewalld_ports) lacks is pending.
+    type: list
+    elements: str
 '''
 
 EXAMPLES = r'''
@@ -69,7 +74,7 @@ def _same_entry(found, spec, kind):
             and found.get('group') == spec.get('group', 'root'))
 
 
-def member_files_pending(host_info, user=None, directories=None, files=None, secret_files=None):
+def member_files_pending(host_info, user=None, directories=None, files=None, secret_files=None, firewalld_ports=None):
     paths = (host_info or {}).get('paths') or {}
     pending = []
     if user:
@@ -86,6 +91,8 @@ def member_files_pending(host_info, user=None, directories=None, files=None, sec
         digest = hashlib.sha1(spec['content'].encode('utf-8')).hexdigest()
         if not _same_entry(found, spec, 'file') or found.get('checksum') != digest:
             pending.append(spec['path'])
+    open_now = (host_info or {}).get('firewalld_ports') or []
+    pending.extend('firewalld port %s' % p for p in firewalld_ports or [] if p not in open_now)
     return pending
 
 

@@ -9,12 +9,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: member_files
-short_description: Lay down an etcd member's user, directories and files in one call
+short_description: Lay down an etcd member's user, directories, files and firewalld ports in one call
 version_added: 0.2.0
 description:
   - Creates the system group and user O(user) when missing (or corrects its group, home and shell), then every
     directory of O(directories), then every file of O(files) and O(secret_files), each with its owner, group and
-    mode.
+    mode, and opens O(firewalld_ports) in firewalld, now and permanently.
   - Compares first and writes only what differs; each file is written to a temporary file beside it and renamed
     into place, so no reader ever sees half a file and a key is never readable by others, not even briefly.
   - Reports every path it changed in RV(changed_paths), and RV(restart) when a changed file has O(files[].restart).
@@ -113,6 +113,14 @@ options:
     elements: dict
     default: []
     suboptions: *file_options
+  firewalld_ports:
+    description:
+      - Ports such as V(2379/tcp) to open in firewalld's default zone, in the running firewall and permanently;
+        each missing one is added, none is removed.
+      - Fails, naming the port, when firewalld does not run.
+    type: list
+    elements: str
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -300,6 +308,26 @@ def ensure_file(module, spec, changed, diffs, secret):
     return True
 
 
+def ensure_ports(module, ports, changed):
+    """Open each port in the running firewall and in the permanent configuration."""
+    if not ports:
+        return
+    firewall_cmd = module.get_bin_path('firewall-cmd')
+    if not firewall_cmd:
+        module.fail_json(msg='firewalld_ports %s: firewall-cmd is not installed' % ', '.join(ports))
+    missing = []
+    for scope in ([], ['--permanent']):
+        rc, out, err = module.run_command([firewall_cmd] + scope + ['--list-ports'], environ_update={'LC_ALL': 'C'})
+        if rc != 0:
+            module.fail_json(msg='firewalld_ports %s: firewall-cmd %s--list-ports failed: %s'
+                             % (', '.join(ports), ' '.join(scope + ['']), (err or out).strip()))
+        todo = [p for p in ports if p not in out.split()]
+        missing.extend(p for p in todo if p not in missing)
+        if todo and not module.check_mode:
+            module.run_command([firewall_cmd] + scope + ['--add-port=%s' % p for p in todo], check_rc=True)
+    changed.extend('firewalld port %s' % p for p in ports if p in missing)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -315,6 +343,7 @@ def main():
                 mode=dict(type='str', required=True))),
             files=dict(type='list', elements='dict', default=[], options=FILE_OPTIONS),
             secret_files=dict(type='list', elements='dict', default=[], options=SECRET_FILE_OPTIONS),
+            firewalld_ports=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
     )
@@ -327,6 +356,7 @@ def main():
         for spec in module.params[key]:
             if ensure_file(module, spec, changed, diffs, secret) and spec['restart']:
                 restart = True
+    ensure_ports(module, module.params['firewalld_ports'], changed)
     result = dict(changed=bool(changed), changed_paths=changed, restart=restart)
     if module._diff:
         result['diff'] = diffs

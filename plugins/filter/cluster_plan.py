@@ -21,7 +21,7 @@ description:
     order they do, the anchor member that sends membership changes, the initial cluster, state and token
     each member starts with (a member keeps what it started with), the endpoints and member count that gate
     each step, and every problem found, each naming its hosts and values.
-  - The server role's preflight (roles/server/tasks/preflight.yml) computes it once on the controller; the
+  - The server role's preflight (roles/server/tasks/deploy/preflight.yml) computes it once on the controller; the
     role's tasks read it.
 positional: hostvars, probe
 options:

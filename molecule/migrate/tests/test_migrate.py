@@ -84,8 +84,11 @@ def test_bad_input_is_refused_before_any_change(tmp_path):
     before = snapshot()
     run = migrate(tmp_path / "swapped", source=TO, target=FROM)
     assert run.rc != 0, run
+    # Both problems at once, in one refusal.
     assert ("etcd_migrate_from migrate-4 is not a member: it is not a host of group etcd (migrate-1, migrate-2,"
-            " migrate-3); name the host whose member moves") in run.messages, run
+            " migrate-3); name the host whose member moves; etcd_migrate_to migrate-3 is in group etcd; the host"
+            " that takes over a member joins the group only after the migration: take it out of the group for the"
+            " migration") in run.messages, run
     assert run.changed == [], run
     assert snapshot() == before
 

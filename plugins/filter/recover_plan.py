@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) quorum.etcd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The recover_quorum playbook's decision: whether the quorum is lost for good, which
+member has the most data and survives, and why the run refuses when it must."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: recover_plan
+short_description: Decide a quorum recovery from what each member applied and what the cluster answered
+version_added: 0.2.0
+description:
+  - Takes the hosts of the cluster group, hostvars (each host's C(__etcd_self) and what the role read of its
+    member in C(__etcd_recover_read): C(etcd endpoint status) of a running member, C(snapshot status) of a
+    stopped member's data) and the quorum.etcd.cluster_info result O(probe).
+  - Returns C(action), C(none) (healthy with every host), C(rejoin) (healthy, but hosts of the group are not
+    members), C(force) (no leader and no majority running: the survivor starts alone) or C(refuse); the
+    C(survivor) with the highest revision, then raft index; each host's C(progress); and C(problems), the
+    reason to refuse, empty when the run may go on.
+  - The server role's recover_quorum.yml uses it.
+positional: hostvars, probe
+options:
+  _input:
+    description: The hosts of the cluster group, in order.
+    type: list
+    elements: str
+    required: true
+  hostvars:
+    description: Ansible's hostvars.
+    type: dict
+    required: true
+  probe:
+    description: What quorum.etcd.cluster_info answered for the group's client URLs.
+    type: dict
+    required: true
+'''
+
+EXAMPLES = r'''
+- name: Decide whether the quorum is lost and which member survives
+  ansible.builtin.set_fact:
+    recovery: "{{ groups.etcd | quorum.etcd.recover_plan(hostvars, probe, cluster_group='etcd') }}"
+  run_once: true
+'''
+
+RETURN = r'''
+_value:
+  description: action, survivor, progress, running, missing, voters and problems.
+  type: dict
+'''
+
+import json
+
+
+def _progress(host, variables):
+    """How far the host's member got: its revision and raft index, -1 where unknown."""
+    try:
+        read = json.loads((variables.get('__etcd_recover_read') or {}).get('stdout') or '{}')
+    except ValueError:
+        read = {'state': 'unknown', 'error': 'unreadable answer'}
+    status = read.get('status')
+    if isinstance(status, list):
+        status = (status[0] or {}).get('Status') if status else {}
+    status = status or {}
+    state = read.get('state', 'unknown')
+    revision = (status.get('header') or {}).get('revision') if state == 'running' else status.get('revision')
+    return {'host': host, 'state': state, 'error': read.get('error', ''),
+            'revision': int(revision) if revision is not None else -1,
+            'raft_index': int(status['raftIndex']) if status.get('raftIndex') is not None else -1}
+
+
+def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/lib/etcd'):
+    probe = probe or {}
+    progress = [_progress(h, hostvars[h]) for h in group]
+    candidates = sorted([p for p in progress if p['revision'] >= 0],
+                        key=lambda p: (p['revision'], p['raft_index']), reverse=True)
+    running = [p['host'] for p in progress if p['state'] == 'running']
+    started = [m['name'] for m in probe.get('members') or [] if m.get('name') and not m.get('is_learner')]
+    # A host that did not answer this run has no __etcd_self: its inventory name stands in.
+    missing = [h for h in group if (hostvars[h].get('__etcd_self') or {}).get('name', h) not in started]
+    healthy = bool(probe.get('healthy'))
+    # The member list answers only with a quorum; without one, the group is the membership.
+    voters = len(started) if healthy else len(group)
+    leader = probe.get('leader')
+    said = '; '.join(probe.get('problems') or [])
+    if healthy:
+        action = 'rejoin' if missing else 'none'
+    elif leader is None and len(running) < voters // 2 + 1:
+        action = 'force'
+    else:
+        action = 'refuse'
+    problems = []
+    if action == 'refuse' and leader is not None:
+        problems.append('the cluster has a leader (%s), so its quorum is not lost, but it is not healthy: %s. Nothing '
+                        'was changed: replace dead members with quorum.etcd.replace or quorum.etcd.scale; '
+                        'recover_quorum forces a new cluster only when the majority is gone for good'
+                        % (leader.get('name') or '?', said))
+    elif action == 'refuse':
+        problems.append('the cluster has no leader, but etcd runs on %s: %d of %d members, a majority. Nothing was '
+                        'changed: forcing a new cluster now could split it in two. Look at why they do not elect a '
+                        'leader (network between them, peer URLs, certificates) and fix that instead. The members '
+                        'said: %s' % (', '.join(running), len(running), voters, said))
+    elif action == 'force' and not candidates:
+        problems.append('no host of group %s runs etcd or holds member data in %s: there is nothing to recover from. '
+                        'Restore a snapshot with quorum.etcd.restore' % (cluster_group, data_dir))
+    survivor = candidates[0]['host'] if candidates else ''
+    others = [h for h in group if h != survivor]
+    report = {
+        'none': 'the cluster is healthy (leader %s) with every host of group %s: nothing to recover, nothing was '
+                'changed' % ((leader or {}).get('name'), cluster_group),
+        'rejoin': 'the cluster is healthy but %s are not members: they join one at a time' % ', '.join(missing),
+        'force': 'the quorum is lost: %d of %d members run and there is no leader. %s has the most data and becomes '
+                 'a one-member cluster; then %s join it one at a time with empty data. WARNING: writes that only the '
+                 'lost members had are gone.' % (len(running), voters, survivor, ', '.join(others)),
+    }.get(action, '')
+    return {'action': action, 'survivor': survivor, 'progress': progress, 'running': running, 'missing': missing,
+            'voters': voters, 'problems': problems, 'report': report}
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'recover_plan': recover_plan}

@@ -1,0 +1,82 @@
+"""The recover_quorum decision (plugins/filter/recover_plan.py): force a new cluster only
+without a leader and without a majority running, from the member with the most data."""
+import json
+import os
+import sys
+
+from conftest import REPO
+
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+from recover_plan import recover_plan  # noqa: E402
+
+GROUP = ['etcd1', 'etcd2', 'etcd3']
+
+
+def running(revision, raft_index):
+    # etcdctl endpoint status -w json
+    return {'state': 'running', 'status': [{'Endpoint': 'x', 'Status': {'header': {'revision': revision},
+                                                                       'raftIndex': raft_index}}]}
+
+
+def stopped(revision):
+    # etcdutl snapshot status -w json
+    return {'state': 'stopped', 'status': {'hash': 1, 'revision': revision, 'totalKey': 3}}
+
+
+def hostvars(*reads):
+    return {h: {'__etcd_self': {'name': h}, '__etcd_recover_read': {'stdout': json.dumps(read)}}
+            for h, read in zip(GROUP, reads)}
+
+
+def probe(members=(), healthy=False, leader=None, problems=('endpoint etcd1 has no leader',)):
+    return {'members': [{'name': m, 'is_learner': False} for m in members], 'healthy': healthy,
+            'leader': {'name': leader} if leader else None, 'problems': list(problems)}
+
+
+def test_a_healthy_cluster_with_every_host_needs_nothing():
+    result = recover_plan(GROUP, hostvars(running(9, 20), running(9, 20), running(9, 20)),
+                          probe(GROUP, healthy=True, leader='etcd2', problems=()))
+    assert result['action'] == 'none' and result['problems'] == []
+    assert result['report'].startswith('the cluster is healthy (leader etcd2) with every host of group etcd')
+
+
+def test_hosts_missing_from_a_healthy_cluster_rejoin():
+    result = recover_plan(GROUP, hostvars(running(9, 20), {'state': 'no data'}, running(9, 20)),
+                          probe(['etcd1', 'etcd3'], healthy=True, leader='etcd1', problems=()))
+    assert result['action'] == 'rejoin' and result['missing'] == ['etcd2'] and result['voters'] == 2
+
+
+def test_the_member_with_the_most_data_survives_a_lost_majority():
+    # etcd2 runs alone; etcd3's data is stopped but newer by raft index at the same revision.
+    result = recover_plan(GROUP, hostvars({'state': 'no data'}, running(40, 100), stopped(40)), probe())
+    assert result['action'] == 'force' and result['survivor'] == 'etcd2' and result['running'] == ['etcd2']
+    assert [p['revision'] for p in result['progress']] == [-1, 40, 40]
+    assert result['report'].startswith('the quorum is lost: 1 of 3 members run and there is no leader. etcd2 has the '
+                                       'most data')
+    newer = recover_plan(GROUP, hostvars({'state': 'no data'}, running(40, 100), stopped(41)), probe())
+    assert newer['survivor'] == 'etcd3'
+
+
+def test_a_leader_or_a_running_majority_is_refused():
+    with_leader = recover_plan(GROUP, hostvars(running(9, 20), running(9, 20), {'state': 'no data'}),
+                               probe(['etcd1', 'etcd2'], leader='etcd1'))
+    assert with_leader['action'] == 'refuse'
+    assert 'the cluster has a leader (etcd1), so its quorum is not lost' in with_leader['problems'][0]
+    majority = recover_plan(GROUP, hostvars(running(9, 20), running(9, 20), {'state': 'no data'}), probe())
+    assert majority['problems'][0].startswith('the cluster has no leader, but etcd runs on etcd1, etcd2: 2 of 3 '
+                                              'members, a majority')
+
+
+def test_nothing_to_recover_from_is_refused():
+    result = recover_plan(GROUP, hostvars({'state': 'no data'}, {'state': 'no data'}, {'state': 'no data'}), probe())
+    assert result['action'] == 'force' and result['survivor'] == ''
+    assert result['problems'] == ['no host of group etcd runs etcd or holds member data in /var/lib/etcd: there is '
+                                  'nothing to recover from. Restore a snapshot with quorum.etcd.restore']
+
+
+def test_a_host_that_did_not_answer_counts_as_lost():
+    variables = hostvars(running(40, 100), {'state': 'no data'}, {'state': 'no data'})
+    variables['etcd3'] = {}
+    result = recover_plan(GROUP, variables, probe())
+    assert result['action'] == 'force' and result['survivor'] == 'etcd1'
+    assert result['progress'][2]['state'] == 'unknown'

@@ -51,6 +51,11 @@ options:
     description: Path of the etcd binary whose version and real path are reported in RV(etcd).
     type: path
     default: /usr/local/bin/etcd
+  certificates:
+    description: PEM files whose certificates' SHA-256 fingerprints are reported in RV(certificates).
+    type: list
+    elements: path
+    default: []
   probe:
     description:
       - Also ask the host's own member, at the client URLs C(ETCD_ADVERTISE_CLIENT_URLS) of O(config_file),
@@ -167,6 +172,13 @@ service_enabled:
   description: Whether the etcd unit O(service) starts at boot.
   returned: always
   type: bool
+certificates:
+  description:
+    - For each file of O(certificates), the SHA-256 fingerprints (lower-case hex of the DER) of the certificates
+      it holds, in order; null for a file that is missing or unreadable.
+  returned: always
+  type: dict
+  sample: {/etc/etcd/pki/ca.crt: [3f0c...]}
 cluster:
   description:
     - What quorum.etcd.cluster_info reports when asked at the member's own client URLs (members, endpoints,
@@ -189,6 +201,7 @@ from xml.etree import ElementTree
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient
+from ansible_collections.quorum.etcd.plugins.module_utils.pem import file_fingerprints
 
 
 def _ip_json(module, args):
@@ -365,6 +378,7 @@ def main():
             paths=dict(type="list", elements="path", default=[]),
             config_file=dict(type="path", default="/etc/etcd/etcd.conf"),
             binary=dict(type="path", default="/usr/local/bin/etcd"),
+            certificates=dict(type="list", elements="path", default=[]),
             probe=dict(type="dict", options=dict(
                 ca_cert=dict(type="path"),
                 client_cert=dict(type="path"),
@@ -393,6 +407,7 @@ def main():
     )
     result["firewalld_ports"] = _firewalld_ports(module) if result["firewalld_active"] else []
     result["cluster"] = _cluster(module.params["probe"], result["config"])
+    result["certificates"] = {path: file_fingerprints(path) for path in module.params["certificates"]}
     interface = module.params["interface"]
     if interface:
         if not by_interface.get(interface):

@@ -1,4 +1,8 @@
-"""quorum.etcd.host_info's probe of the host's own member, against a real etcd cluster."""
+"""quorum.etcd.host_info's probe of the host's own member, against a real etcd cluster, and its
+certificate fingerprints."""
+import base64
+import hashlib
+
 from conftest import dead_url
 
 
@@ -33,3 +37,12 @@ def test_a_stopped_member_is_reported_as_not_answering(run_module, tmp_path):
     config = _config(tmp_path, [dead_url()])
     cluster = run_module('host_info', dict(config_file=config, data_dir=str(tmp_path / 'data'), probe={}))['cluster']
     assert cluster['answered'] is False and cluster['members'] == [] and cluster['problems']
+
+
+def test_the_certificates_of_a_pem_file_are_fingerprinted(run_module, tmp_path):
+    der = b'not a real certificate, but DER bytes all the same'
+    pem = tmp_path / 'ca.crt'
+    pem.write_text('-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n' % base64.b64encode(der).decode())
+    result = run_module('host_info', dict(data_dir=str(tmp_path / 'data'),
+                                          certificates=[str(pem), str(tmp_path / 'missing.crt')]))
+    assert result['certificates'] == {str(pem): [hashlib.sha256(der).hexdigest()], str(tmp_path / 'missing.crt'): None}

@@ -175,7 +175,10 @@ def _group_problems(views, group, group_name, play_hosts, staying, allow_even):
     if missing:
         problems.append('the play must include every member of group %s; missing: %s'
                         % (group_name, ', '.join(missing)))
-    if len(staying) % 2 == 0 and not allow_even:
+    if group and not staying:
+        problems.append('no member of group %s would stay (every host has etcd_member_state absent): a cluster '
+                        'needs at least one member' % group_name)
+    elif len(staying) % 2 == 0 and not allow_even:
         problems.append('the cluster would have %d members (%s): an even count tolerates no more failures than one '
                         'member fewer; use an odd count or set etcd_allow_even_members'
                         % (len(staying), ', '.join(staying)))
@@ -204,8 +207,14 @@ def merged_probe(views):
                 endpoints.append(report)
             if report.get('error') and _REFUSED.search(report['error']):
                 refusals.append('%s (asked from %s)' % (report['error'], host))
-    healthy = bool(best.get('healthy')) and bool(endpoints) and not [e for e in endpoints if e.get('error')]
-    return dict(best, endpoints=endpoints, refusals=refusals, healthy=healthy)
+    # Members of different clusters (a stray one-member cluster on a host) are not one cluster.
+    clusters = {}
+    for host, cluster in answered:
+        clusters.setdefault(cluster.get('cluster_id'), []).append(host)
+    split = ['%s in cluster %s' % (', '.join(hosts), cid) for cid, hosts in clusters.items()] if len(clusters) > 1 else []
+    healthy = (bool(best.get('healthy')) and bool(endpoints) and not split
+               and not [e for e in endpoints if e.get('error')])
+    return dict(best, endpoints=endpoints, refusals=refusals, healthy=healthy, split=split)
 
 
 def _refusals(probe):
@@ -230,6 +239,10 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
     problems = ['the cluster refuses the role\'s requests: %s. With authentication enabled set etcd_admin_user and '
                 'etcd_admin_password; with TLS, check etcd_admin_ca_cert, etcd_admin_client_cert and '
                 'etcd_admin_client_key' % refusal for refusal in _refusals(probe)[:1]]
+    if probe.get('split'):
+        problems.append('the members of group %s belong to different clusters: %s; take the host of the stray '
+                        'cluster out of the group, or empty its data, before deploying' % (cluster_group,
+                                                                                           '; '.join(probe['split'])))
     problems += _group_problems([views[h] for h in group], group, cluster_group, play_hosts, staying,
                                 allow_even_members)
 

@@ -60,7 +60,8 @@ def _whole_seconds(value):
 
 
 def mirror_problems(settings):
-    s = dict(settings or {})
+    # Values as text, as Jinja's tests see them: a numeric password is a password.
+    s = dict((k, v if isinstance(v, (list, dict, bool)) or v is None else str(v)) for k, v in (settings or {}).items())
     source, dest = list(s.get('source_urls') or []), list(s.get('dest_urls') or [])
     prefix = s.get('prefix') or ''
     problems = []
@@ -97,7 +98,7 @@ def mirror_problems(settings):
         problems.append('a password needs its user: set etcd_mirror_source_user / etcd_mirror_dest_user')
     secrets = [('etcd_mirror_source_user', s.get('source_user')), ('etcd_mirror_source_password', s.get('source_password')),
                ('etcd_mirror_dest_user', s.get('dest_user')), ('etcd_mirror_dest_password', s.get('dest_password')),
-               ('TLS paths', ''.join(s.get('tls_paths') or []))]
+               ('TLS paths', ''.join(str(p) for p in s.get('tls_paths') or [] if p))]
     bad_secrets = [name for name, value in secrets if value and _BAD_SECRET.search(value)]
     if bad_secrets:
         problems.append('these values may not hold a single quote, a backslash or a line break (they go to systemd '

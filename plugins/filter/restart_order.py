@@ -30,7 +30,7 @@ options:
 
 EXAMPLES = r'''
 - name: Restart the changed members, the leader last
-  ansible.builtin.include_tasks: restart_member.yml
+  ansible.builtin.include_tasks: maintenance/restart_member.yml
   loop: "{{ changed_hosts | quorum.etcd.restart_order(plan) }}"
 '''
 

@@ -365,7 +365,12 @@ def _cluster(probe, config):
     urls = [u.strip() for u in config.get("ETCD_ADVERTISE_CLIENT_URLS", "").split(",") if u.strip()]
     if probe is None or not urls or (probe.get("client_cert") and not os.path.exists(probe["client_cert"])):
         return None
-    return gather(EtcdClient(dict(probe, endpoints=urls, validate_certs=True)))
+    try:
+        return gather(EtcdClient(dict(probe, endpoints=urls, validate_certs=True)))
+    except Exception as e:  # pylint: disable=broad-except
+        # A probe that cannot be made is an answer the plan reads, not a failure of the host.
+        return {"answered": False, "healthy": False, "members": [], "leader": None, "problems": [str(e)],
+                "endpoints": [{"endpoint": url, "error": str(e)} for url in urls]}
 
 
 def main():

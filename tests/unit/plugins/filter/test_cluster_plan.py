@@ -178,8 +178,11 @@ def test_a_cluster_left_without_members_is_refused():
     for variables in hostvars.values():
         variables['__etcd_self']['state'] = 'absent'
     result = plan(hostvars, probe([member(1), member(2), member(3)]), membership_changes=True)
-    assert result['problems'] == ['the cluster would have 0 members (): an even count tolerates no more failures '
-                                  'than one member fewer; use an odd count or set etcd_allow_even_members']
+    expected = ['no member of group etcd would stay (every host has etcd_member_state absent): a cluster needs at '
+                'least one member']
+    assert result['problems'] == expected
+    assert plan(hostvars, probe([member(1), member(2), member(3)]), membership_changes=True,
+                allow_even_members=True)['problems'] == expected
 
 
 def grown_and_shrunk():
@@ -262,3 +265,17 @@ def test_hosts_whose_members_never_started_make_a_fresh_cluster():
     hostvars = {'etcd%d' % n: host(n) for n in (1, 2, 3)}
     result = plan(hostvars, None)
     assert result['problems'] == [] and result['live'] is False and result['gate_members'] == 3
+
+
+def test_members_of_different_clusters_are_not_merged_into_one():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    stray = dict(own_view(1, [member(1)], leader=1), cluster_id='aaa', healthy=True)
+    hostvars['etcd1']['__etcd_host']['cluster'] = stray
+    for n in (2, 3):
+        view = dict(own_view(n, [member(2), member(3)], leader=2), cluster_id='bbb', healthy=True)
+        hostvars['etcd%d' % n]['__etcd_host']['cluster'] = view
+    result = plan(hostvars, None)
+    assert result['healthy'] is False
+    assert ('the members of group etcd belong to different clusters: etcd1 in cluster aaa; etcd2, etcd3 in cluster '
+            'bbb; take the host of the stray cluster out of the group, or empty its data, before deploying'
+            ) in result['problems']

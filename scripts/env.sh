@@ -4,3 +4,5 @@ export PATH="$VENV/bin:$PATH"
 export CONTAINERS_CONF="$PWD/tests/lab/containers.conf"
 export ANSIBLE_COLLECTIONS_PATH="$PWD/.cache/collections"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
+# The lab hosts' transport, pipelined podman exec (tests/lab/connection_plugins).
+export ANSIBLE_CONNECTION_PLUGINS="$PWD/tests/lab/connection_plugins"

@@ -32,7 +32,7 @@ write_inventory() {
     echo "  hosts:"
     grep -o 'name: [^,]*' "$labdir/platforms.yml" | sed 's/name: \(.*\)/    \1:/'
     echo "  vars:"
-    echo "    ansible_connection: containers.podman.podman"
+    echo "    ansible_connection: lab_podman"
     echo "    ansible_python_interpreter: /usr/bin/python3"
     echo "    # An absolute remote tmp saves the round trip that expands ~ on every task."
     echo "    ansible_remote_tmp: /var/tmp/.ansible-tmp"

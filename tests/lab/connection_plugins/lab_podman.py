@@ -49,6 +49,7 @@ options:
 
 import shlex
 
+from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.connection import ConnectionBase, ensure_connect
 from ansible_collections.containers.podman.plugins.connection.podman import Connection as PodmanConnection
@@ -76,7 +77,12 @@ class Connection(PodmanConnection):
             args.append('--interactive')
         if self.user:
             args.extend(('--user', self.user))
-        return self._podman(args, shlex.split(to_native(cmd, errors='surrogate_or_strict')), in_data)
+        rc, stdout, stderr = self._podman(args, shlex.split(to_native(cmd, errors='surrogate_or_strict')), in_data)
+        # 125 is podman's own failure (no such container, not running): the host is
+        # unreachable, as ssh's 255 makes it, not a module that failed.
+        if rc == 125:
+            raise AnsibleConnectionFailure('podman exec %s: %s' % (self._container_id, to_native(stderr).strip()))
+        return rc, stdout, stderr
 
     def put_file(self, in_path, out_path):
         self._mount()

@@ -56,7 +56,7 @@ for s in "${stages[@]}"; do
       ;;
     unit)
       stage mirror python tests/lab/release_mirror.py build .cache/mirror
-      stage unit pytest -q --durations=12 tests/unit
+      stage unit bash scripts/unit_tests.sh
       ;;
     build)
       stage build bash -c 'rm -rf .cache/build && ansible-galaxy collection build --output-path .cache/build . >/dev/null &&

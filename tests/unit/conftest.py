@@ -58,6 +58,21 @@ def dead_url():
     return 'http://127.0.0.1:%d' % free_port()
 
 
+# -- shards ------------------------------------------------------------------
+
+def pytest_collection_modifyitems(config, items):
+    """QUORUM_TEST_SHARD=K/N keeps every Nth test from the Kth (K counts from 0).
+
+    scripts/unit_tests.sh runs the N shards side by side: one pytest process keeps one core busy
+    starting Ansible and etcd, and the test machine has more."""
+    shard = os.environ.get('QUORUM_TEST_SHARD')
+    if not shard:
+        return
+    index, count = (int(part) for part in shard.split('/'))
+    config.hook.pytest_deselected(items=[item for position, item in enumerate(items) if position % count != index])
+    items[:] = [item for position, item in enumerate(items) if position % count == index]
+
+
 # -- the release mirror ------------------------------------------------------
 
 @pytest.fixture(scope='session')

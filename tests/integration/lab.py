@@ -125,8 +125,8 @@ def inventory_copy(directory, groups, host_vars=None, group_vars=None):
     ``groups`` maps a group name to its hosts, e.g. {"etcd": [...], "spare": [...]};
     every host keeps its connection settings, and molecule's group_vars come along.
     ``host_vars`` ({host: {var: value}}) and ``group_vars`` ({group: {var: value}})
-    are written to host_vars/ and group_vars/ files, which take precedence over
-    molecule's group_vars/all. Returns the inventory file's path."""
+    are merged into the host_vars/ and group_vars/ files Ansible reads, over
+    molecule's own. Returns the inventory file's path."""
     with open(INVENTORY) as f:
         molecule = yaml.safe_load(f)
     inventory = {"all": {"hosts": {name: dict(values or {}) for name, values in molecule["all"]["hosts"].items()},
@@ -139,12 +139,28 @@ def inventory_copy(directory, groups, host_vars=None, group_vars=None):
     for kind, values in (("group_vars", group_vars or {}), ("host_vars", host_vars or {})):
         os.makedirs(os.path.join(directory, kind), exist_ok=True)
         for name, variables in values.items():
-            with open(os.path.join(directory, kind, name + ".yml"), "w") as f:
-                yaml.safe_dump(variables, f)
+            # Ansible reads only the first of group_vars/etcd, etcd.yml, etcd.yaml, etcd.json: molecule
+            # writes the first, so the variables go into the file that is read.
+            path = _vars_file(os.path.join(directory, kind), name)
+            merged = {}
+            if os.path.isfile(path):
+                with open(path) as f:
+                    merged = yaml.safe_load(f) or {}
+            merged.update(variables)
+            with open(path, "w") as f:
+                yaml.safe_dump(merged, f)
     path = os.path.join(directory, "hosts.yml")
     with open(path, "w") as f:
         yaml.safe_dump(inventory, f)
     return path
+
+
+def _vars_file(directory, name):
+    """The file Ansible reads for ``name`` in a group_vars or host_vars directory (name.yml if none)."""
+    for candidate in (name, name + ".yml", name + ".yaml", name + ".json"):
+        if os.path.isfile(os.path.join(directory, candidate)):
+            return os.path.join(directory, candidate)
+    return os.path.join(directory, name + ".yml")
 
 
 def _seconds(timestamp):

@@ -88,3 +88,26 @@ def test_bad_certificate_files_are_refused_before_anything_changes(tmp_path, cas
     assert not run.changed, run
     assert host_state() == before
 
+
+@pytest.mark.parametrize("case", ["empty pki directory", "another CA"])
+def test_a_run_that_would_give_the_members_another_ca_is_refused(tmp_path, case):
+    """As an AWX job whose project directory is new each time, or a run from another checkout:
+    the members keep the CA they trust, nothing is issued and nothing changes."""
+    fresh = tmp_path / "pki"
+    fresh.mkdir()
+    if case == "another CA":
+        certs.new_ca(fresh)
+    inventory = inventory_copy(tmp_path / "inventory", {"etcd": NAMES}, group_vars={"etcd": {"etcd_pki_dir": str(fresh)}})
+    before = host_state()
+    listing = sorted(os.listdir(str(fresh)))
+    run = PlaybookRun(inventory, CONVERGE)
+    expected = "does not exist, so a new CA would be issued" if case == "empty pki directory" else "not the CA"
+    said = [msg for msg in run.messages if msg and "the member trusts the CA" in msg and expected in msg]
+    print("refused: %s" % said[:1])
+    assert run.rc != 0, run
+    assert said, run
+    assert {host for host, task, _ in run.failed if "a CA it does not trust" in task} == set(NAMES), run
+    assert not run.changed, run
+    assert host_state() == before
+    # Nothing was issued on the controller either.
+    assert sorted(os.listdir(str(fresh))) == listing

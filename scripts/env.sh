@@ -6,3 +6,5 @@ export ANSIBLE_COLLECTIONS_PATH="$PWD/.cache/collections"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
 # The lab hosts' transport, pipelined podman exec (tests/lab/connection_plugins).
 export ANSIBLE_CONNECTION_PLUGINS="$PWD/tests/lab/connection_plugins"
+# Its fast path: each host's command agent, as ssh's persistent master (tests/lab/agent.py).
+export ANSIBLE_LAB_AGENT_DIR="$PWD/.cache/run/agents"

@@ -15,8 +15,9 @@ description:
   - Reads a certificate, its private key and the CA certificate from files on the controller and returns one sentence
     per problem; an empty list means the files may be used.
   - Checks that each file exists and parses, that the key fits the certificate, that the certificate is signed by the
-    CA and valid now, that the CA is a CA, that the certificate's subject alternative names hold every address
-    given, and that its extended key usages allow the use (a server certificate needs C(serverAuth) and
+    CA and valid now, that the CA is a CA that may sign certificates (CA:TRUE, and C(keyCertSign) when it has a key
+    usage) and is valid now, that the certificate's subject alternative names hold every address given (DNS names
+    in any case), and that its extended key usages allow the use (a server certificate needs C(serverAuth) and
     C(clientAuth), since etcd also dials its own and its peers' listeners with it; a client certificate
     C(clientAuth)).
 positional: _input
@@ -106,14 +107,16 @@ def _san_entries(cert):
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return set()
-    return set(str(ip) for ip in san.get_values_for_type(x509.IPAddress)) | set(san.get_values_for_type(x509.DNSName))
+    # DNS names compare without regard to case (RFC 4343), as TLS clients match them.
+    return set(str(ip) for ip in san.get_values_for_type(x509.IPAddress)) | set(
+        name.lower() for name in san.get_values_for_type(x509.DNSName))
 
 
 def _has_address(entries, address):
     try:
         return str(ipaddress.ip_address(address)) in entries
     except ValueError:
-        return address in entries
+        return address.lower() in entries
 
 
 def _extended_usages(cert):
@@ -128,6 +131,22 @@ def _is_ca(cert):
         return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
         return False
+
+
+def _may_sign_certificates(cert):
+    try:
+        return cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
+    except x509.ExtensionNotFound:
+        return True  # no key usage extension: any use is allowed
+
+
+def _dates_problem(cert, what, path, now):
+    not_before, not_after = valid_times(cert)
+    if not_after <= now:
+        return '%s %s expired on %s.' % (what, path, not_after.strftime('%Y-%m-%d %H:%M UTC'))
+    if not_before > now:
+        return '%s %s is not valid before %s.' % (what, path, not_before.strftime('%Y-%m-%d %H:%M UTC'))
+    return None
 
 
 def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', name='the certificate'):
@@ -153,21 +172,25 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
     if private_key is not None and public_key_bytes(private_key.public_key()) != public_key_bytes(cert.public_key()):
         problems.append('The key %s does not fit %s %s.' % (key, name, cert_path))
 
+    now = datetime.datetime.now(datetime.timezone.utc)
     if ca_cert is not None:
         if not _is_ca(ca_cert):
             problems.append('The CA certificate %s is not a CA (no basic constraint CA:TRUE).' % ca)
+        elif not _may_sign_certificates(ca_cert):
+            problems.append('The CA certificate %s may not sign certificates (its key usage lacks keyCertSign).' % ca)
+        # etcd and its clients refuse a chain whose CA is out of date as they refuse an expired leaf.
+        ca_dates = _dates_problem(ca_cert, 'The CA certificate', ca, now)
+        if ca_dates:
+            problems.append(ca_dates)
         try:
             cert.verify_directly_issued_by(ca_cert)
         except Exception:  # InvalidSignature, or a CA key type that cannot sign this way
             problems.append('%s %s is not signed by the CA %s (issuer: %s).'
                             % (name, cert_path, ca, cert.issuer.rfc4514_string()))
 
-    now = datetime.datetime.now(datetime.timezone.utc)
-    not_before, not_after = valid_times(cert)
-    if not_after <= now:
-        problems.append('%s %s expired on %s.' % (name, cert_path, not_after.strftime('%Y-%m-%d %H:%M UTC')))
-    elif not_before > now:
-        problems.append('%s %s is not valid before %s.' % (name, cert_path, not_before.strftime('%Y-%m-%d %H:%M UTC')))
+    dates = _dates_problem(cert, name, cert_path, now)
+    if dates:
+        problems.append(dates)
 
     entries = _san_entries(cert)
     missing = [a for a in (addresses or []) if a and not _has_address(entries, a)]

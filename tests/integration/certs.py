@@ -37,16 +37,24 @@ def load(cert_path, key_path):
     return cert, key
 
 
-def new_ca(directory, name="another CA"):
-    """Writes ca.crt and ca.key into ``directory``; returns (cert, key)."""
+def new_ca(directory, name="another CA", expired=False, cert_sign=None):
+    """Writes ca.crt and ca.key into ``directory``; returns (cert, key).
+
+    ``cert_sign`` True or False adds a key usage extension with keyCertSign set or not."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    start, end = (now - datetime.timedelta(days=10), now - datetime.timedelta(days=1)) if expired else (
+        now - datetime.timedelta(days=1), now + datetime.timedelta(days=30))
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
+               .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True))
+    if cert_sign is not None:
+        builder = builder.add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
+            key_agreement=False, key_cert_sign=cert_sign, crl_sign=cert_sign, encipher_only=False,
+            decipher_only=False), critical=True)
+    cert = builder.sign(key, hashes.SHA256())
     (directory / "ca.crt").write_bytes(_pem_cert(cert))
     (directory / "ca.key").write_bytes(_pem_key(key))
     return cert, key

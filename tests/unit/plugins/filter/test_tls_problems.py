@@ -101,3 +101,30 @@ def test_several_problems_are_all_reported(tmp_path, ca):
 def test_an_unknown_usage_is_an_error(tmp_path, ca):
     with pytest.raises(AnsibleFilterError):
         tls_problems(str(tmp_path / "ca.crt"), key=str(tmp_path / "ca.key"), ca=str(tmp_path / "ca.crt"), usage="peer")
+
+
+def test_an_expired_ca_is_refused(tmp_path):
+    ca = certs.new_ca(tmp_path, "old CA", expired=True)
+    cert, key = certs.issue(tmp_path, "server", ca, sans=[ADDRESS])
+    problem = only(tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=[ADDRESS]))
+    assert problem.startswith("The CA certificate %s expired on " % (tmp_path / "ca.crt")), problem
+
+
+def test_a_ca_whose_key_usage_forbids_signing_certificates_is_refused(tmp_path):
+    ca = certs.new_ca(tmp_path, "CA", cert_sign=False)
+    cert, key = certs.issue(tmp_path, "server", ca, sans=[ADDRESS])
+    assert only(tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=[ADDRESS])) == (
+        "The CA certificate %s may not sign certificates (its key usage lacks keyCertSign)." % (tmp_path / "ca.crt"))
+
+
+def test_a_ca_whose_key_usage_allows_signing_certificates_passes(tmp_path):
+    ca = certs.new_ca(tmp_path, "CA", cert_sign=True)
+    cert, key = certs.issue(tmp_path, "server", ca, sans=[ADDRESS])
+    assert tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=[ADDRESS]) == []
+
+
+def test_dns_names_compare_without_regard_to_case(tmp_path, ca):
+    cert, key = certs.issue(tmp_path, "server", ca, sans=[ADDRESS, "Etcd1.Example.COM"])
+    assert tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=[ADDRESS, "etcd1.example.com"]) == []
+    assert "lacks etcd2.example.com" in only(
+        tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=["ETCD1.example.com", "etcd2.example.com"]))

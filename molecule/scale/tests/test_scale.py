@@ -219,20 +219,25 @@ def test_a_half_finished_join_is_completed_not_duplicated(tmp_path):
 
 
 def test_a_join_that_cannot_succeed_leaves_the_voters_unchanged(tmp_path):
-    joiner = "scale-5"
+    joiner, leaver = "scale-5", FIRST[-1]
     host = HOSTS[joiner]
     before = members()
     # firewalld runs on the joiner with its default zone, and the role may not open the peer port.
     host.check_output("firewall-cmd --remove-port=2380/tcp && firewall-cmd --permanent --remove-port=2380/tcp")
     try:
         with Writer(urls(FIRST), prefix="/scale/failed-join/", tls=client_tls()) as writer:
-            run = run_playbook(tmp_path, FIRST + [joiner], host_vars={joiner: {"etcd_firewalld": "never"}},
+            # A member leaving in the same run must stay: its removal comes after the join, and a
+            # removal after a failed join would leave the cluster a voter short.
+            run = run_playbook(tmp_path, FIRST + [joiner], host_vars={joiner: {"etcd_firewalld": "never"},
+                                                                      leaver: {"etcd_member_state": "absent"}},
                                group_vars={"etcd_wait_timeout": 10, "etcd_allow_even_members": True})
         assert run.rc != 0, "%r\nmembers now: %s" % (run, members())
         expected = ("%s did not join the cluster and its learner was removed again; the voting members are unchanged."
                     " Check that the members reach %s (address, peer port, firewall)." % (joiner, peer_url(joiner)))
         assert [msg for msg in run.messages if (msg or "").startswith(expected)], run
         assert members() == before
+        # The leaver was not touched: still a voter (above) and still serving.
+        assert HOSTS[leaver].service("etcd").is_running
         writer.verify(urls(FIRST))
     finally:
         host.check_output("firewall-cmd --add-port=2380/tcp && firewall-cmd --permanent --add-port=2380/tcp")

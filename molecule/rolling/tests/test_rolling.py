@@ -72,3 +72,22 @@ def test_a_broken_member_stops_the_run_and_the_rest_is_untouched():
     assert {n: repaired[n] for n in (first, third)} == {n: stopped[n] for n in (first, third)}
     assert BAD_SETTING not in HOSTS[second].file("/etc/etcd/etcd.conf").content_string
     assert all(HOSTS[name].service("etcd").is_running for name in NAMES)
+
+
+def test_a_running_but_disabled_member_is_restarted_for_its_changes():
+    """Enabling the unit is a change of its own: the member must still restart to read its new
+    configuration, through the gates, and the others must not."""
+    name = NAMES[0]
+    HOSTS[name].check_output("systemctl disable etcd && echo '# changed by hand' >> /etc/etcd/etcd.conf")
+    before = start_times()
+
+    with Writer(URLS, prefix="/rolling/disabled/", tls=client_tls()) as writer:
+        run = playbook("quorum.etcd.deploy")
+    assert run.rc == 0, run
+    writer.verify(URLS)
+
+    after = start_times()
+    assert after[name] > before[name], "%s was not restarted for its new configuration" % name
+    assert {n: after[n] for n in NAMES if n != name} == {n: before[n] for n in NAMES if n != name}
+    assert HOSTS[name].service("etcd").is_enabled
+    assert "# changed by hand" not in HOSTS[name].file("/etc/etcd/etcd.conf").content_string

@@ -285,6 +285,17 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
     if live and [v for v in versions if v != version]:
         problems.append('the cluster runs etcd %s, not etcd_version %s; change the version with the '
                         'quorum.etcd.upgrade playbook (-e etcd_version=%s)' % (', '.join(versions), version, version))
+    elif not versions:
+        # No member said what it runs (the cluster is down, or too slow to answer): the installed
+        # release of each member with data stands in, or a deploy would relink every member at once.
+        installed = [(h, _get(views[h]['info'], 'etcd', 'version')) for h in order if hosts[h]['initialized']]
+        other = ['%s (%s)' % (h, v) for h, v in installed if v and v != version]
+        if other:
+            problems.append('no member answered with the version it runs, and members with data have another '
+                            'etcd installed than etcd_version %s: %s; a deploy does not change the release of '
+                            'members it cannot read. Start the cluster with its own release, then change the '
+                            'version with the quorum.etcd.upgrade playbook (-e etcd_version=%s)'
+                            % (version, ', '.join(other), version))
 
     group_names = [views[h]['name'] for h in group if views[h]]
     unknown = [n for n in live_names if n not in group_names and n not in remove_members]

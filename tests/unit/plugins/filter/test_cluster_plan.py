@@ -161,6 +161,29 @@ def test_a_cluster_on_another_release_is_sent_to_the_upgrade_playbook():
                                   'the quorum.etcd.upgrade playbook (-e etcd_version=3.6.16)']
 
 
+def installed(hostvars, version):
+    for variables in hostvars.values():
+        variables['__etcd_host']['etcd'] = {'path': '/opt/etcd/v%s/etcd' % version, 'version': version}
+    return hostvars
+
+
+def test_a_cluster_that_cannot_say_its_release_keeps_the_installed_one():
+    # Down (no member answers), or answering the member list but no status: the binaries stand in.
+    for found in ({'members': [], 'endpoints': []},
+                  {'members': [member(1), member(2), member(3)], 'endpoints': []}):
+        result = plan(installed({'etcd%d' % n: deployed(n) for n in (1, 2, 3)}, '3.5.35'), found, version='3.6.16')
+        assert result['problems'] == [
+            'no member answered with the version it runs, and members with data have another etcd installed than '
+            'etcd_version 3.6.16: etcd1 (3.5.35), etcd2 (3.5.35), etcd3 (3.5.35); a deploy does not change the '
+            'release of members it cannot read. Start the cluster with its own release, then change the version '
+            'with the quorum.etcd.upgrade playbook (-e etcd_version=3.6.16)'], found
+    # The same release installed, or hosts without data (a fresh cluster): nothing to refuse.
+    assert plan(installed({'etcd%d' % n: deployed(n) for n in (1, 2, 3)}, '3.6.16'),
+                {'members': [], 'endpoints': []})['problems'] == []
+    assert plan(installed({'etcd%d' % n: host(n) for n in (1, 2, 3)}, '3.5.35'),
+                {'members': [], 'endpoints': []})['problems'] == []
+
+
 def test_a_migrated_member_keeps_its_name_and_start_settings_on_its_new_host():
     # After the migrate playbook, etcd3 runs on host etcd6 with etcd3's name and a frozen configuration.
     hostvars = {'etcd1': deployed(1), 'etcd2': deployed(2), 'etcd6': deployed(6)}

@@ -245,6 +245,12 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
                                                                                            '; '.join(probe['split'])))
     problems += _group_problems([views[h] for h in group], group, cluster_group, play_hosts, staying,
                                 allow_even_members)
+    # Every host reads its state before the plan is made, unless the play runs them apart.
+    behind = [h for h in group if h in play_hosts and not views[h]]
+    if behind:
+        problems.append('the plan was made without the state of %s of group %s: the host is unreachable, or the '
+                        'play runs the hosts apart; run every host together, without serial or strategy: free '
+                        '(the role itself changes members one at a time)' % (', '.join(behind), cluster_group))
 
     hosts = {}
     for view in ran:

@@ -55,14 +55,14 @@ def pristine():
 class Run:
     """One run of the deploy playbook, read from the ansible.posix.json callback."""
 
-    def __init__(self, args):
+    def __init__(self, args, playbook="quorum.etcd.deploy"):
         env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
                    # only the JSON document on stdout: no profile_tasks lines
                    # (callbacks_enabled may not be empty)
                    ANSIBLE_CALLBACKS_ENABLED="ansible.posix.json")
         inventories = [] if "-i" in args else ["-i", INVENTORY]
         self.args = args
-        done = subprocess.run(["ansible-playbook", *inventories, "quorum.etcd.deploy", *args],
+        done = subprocess.run(["ansible-playbook", *inventories, playbook, *args],
                               env=env, capture_output=True, text=True)
         self.rc = done.returncode
         self.stderr = done.stderr
@@ -118,6 +118,18 @@ def test_an_even_member_count(tmp_path, pristine):
     assert_refused(run, {
         NAMES[0]: "the cluster would have 2 members (%s, %s): an even count tolerates no more failures than one"
                   " member fewer; use an odd count or set etcd_allow_even_members" % (NAMES[0], NAMES[1])}, pristine)
+
+
+def test_a_play_that_runs_the_hosts_one_at_a_time_is_refused(tmp_path, pristine):
+    # serial: 1 plans the cluster from the first host alone; the role changes members one at a time itself.
+    play = tmp_path / "serial.yml"
+    play.write_text(yaml.safe_dump([{"name": "Deploy one host at a time", "hosts": "etcd", "serial": 1,
+                                     "gather_facts": False, "become": True, "roles": ["quorum.etcd.server"]}]))
+    run = Run([], playbook=str(play))
+    assert_refused(run, {
+        NAMES[0]: "the plan was made without the state of %s, %s of group etcd: the host is unreachable, or the play"
+                  " runs the hosts apart; run every host together, without serial or strategy: free (the role itself"
+                  " changes members one at a time)" % (NAMES[1], NAMES[2])}, pristine)
 
 
 def test_duplicate_member_names(tmp_path, pristine):

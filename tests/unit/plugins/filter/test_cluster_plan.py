@@ -161,6 +161,15 @@ def test_a_cluster_on_another_release_is_sent_to_the_upgrade_playbook():
                                   'the quorum.etcd.upgrade playbook (-e etcd_version=3.6.16)']
 
 
+def test_a_play_that_runs_the_hosts_apart_is_refused():
+    # With serial: 1 or strategy: free the plan is made while other hosts have not run host_info.
+    hostvars = {'etcd1': deployed(1), 'etcd2': {}, 'etcd3': {'__etcd_self': None}}
+    result = plan(hostvars, probe([member(1), member(2), member(3)], leader=1))
+    assert ('the plan was made without the state of etcd2, etcd3 of group etcd: the host is unreachable, or the '
+            'play runs the hosts apart; run every host together, without serial or strategy: free (the role itself '
+            'changes members one at a time)') in result['problems'], result['problems']
+
+
 def installed(hostvars, version):
     for variables in hostvars.values():
         variables['__etcd_host']['etcd'] = {'path': '/opt/etcd/v%s/etcd' % version, 'version': version}

@@ -63,7 +63,9 @@ options:
     type: bool
     default: false
   remove_members:
-    description: Names of members whose hosts are gone, to remove.
+    description:
+      - Members whose hosts are gone, to remove, each by name, hex ID or peer URL.
+      - A member that was added but never started has no name; its ID or peer URL names it.
     type: list
     elements: str
     default: []
@@ -223,6 +225,21 @@ def _refusals(probe):
     return [e['error'] for e in probe.get('endpoints') or [] if e.get('error') and _REFUSED.search(e['error'])]
 
 
+def _member_for(ref, members):
+    """The member that ``ref`` of etcd_remove_members means: by name, else hex ID, else peer URL."""
+    ref = str(ref).strip()
+    for m in members:
+        if m.get('name') and m['name'] == ref:
+            return m
+    for m in members:
+        if m.get('id') and ref.lower().lstrip('0') == str(m['id']).lower().lstrip('0'):
+            return m
+    for m in members:
+        if ref.rstrip('/') in [u.rstrip('/') for u in m.get('peer_urls') or []]:
+            return m
+    return None
+
+
 def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_group='etcd', membership_changes=False,
                  remove_members=None, allow_even_members=False, allow_nonempty_data_dir=False):
     if not isinstance(group, (list, tuple)):
@@ -304,18 +321,30 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
                             % (version, ', '.join(other), version))
 
     group_names = [views[h]['name'] for h in group if views[h]]
-    unknown = [n for n in live_names if n not in group_names and n not in remove_members]
+    # Members whose hosts are gone, by name, ID or peer URL (a member added but never started has no name).
+    removed, not_members = [], []
+    for ref in remove_members:
+        found = _member_for(ref, members)
+        if found is None or (found.get('name') and found['name'] in group_names):
+            not_members.append(str(ref))
+        elif found['id'] not in [r['id'] for r in removed]:
+            removed.append({'ref': str(ref), 'id': found['id'], 'name': found.get('name') or '',
+                            'peer_urls': list(found.get('peer_urls') or [])})
+    removed_ids = [r['id'] for r in removed]
+    unknown = [m['name'] for m in members if m.get('name') and m['name'] not in group_names
+               and m.get('id') not in removed_ids]
     if unknown:
         problems.append('members %s are in the cluster but not in group %s: add their hosts, or list them in '
                         'etcd_remove_members for the quorum.etcd.scale playbook to remove'
                         % (', '.join(unknown), cluster_group))
-    removable = [n for n in live_names if n not in group_names]
-    not_members = [n for n in remove_members if n not in removable]
     if not_members:
         problems.append('etcd_remove_members names %s, which are not members of the cluster (%s) or are hosts of '
                         'group %s (mark those etcd_member_state: absent instead)'
-                        % (', '.join(not_members), ', '.join(live_names), cluster_group))
-    pending = [url for m in members if not m.get('name') for url in m.get('peer_urls') or []]
+                        % (', '.join(not_members), ', '.join(
+                            '%s (ID %s)' % (m.get('name') or 'not started', m.get('id')) for m in members),
+                           cluster_group))
+    pending = [url for m in members if not m.get('name') and m.get('id') not in removed_ids
+               for url in m.get('peer_urls') or []]
     if pending and not membership_changes:
         problems.append('a member was added but has not started (peer URLs %s); the quorum.etcd.scale playbook '
                         'completes or removes it' % ', '.join(pending))
@@ -323,7 +352,7 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
     bootstrap = ','.join('%s=%s' % (views[h]['name'], views[h]['peer_url']) for h in staying)
     # Members now (less those being removed), then each joiner up to and including this one:
     # a joining member starts with the cluster as it will be when it joins.
-    current = ['%s=%s' % (m['name'], url) for m in members if m.get('name') and m['name'] not in remove_members
+    current = ['%s=%s' % (m['name'], url) for m in members if m.get('name') and m.get('id') not in removed_ids
                for url in m.get('peer_urls') or []]
     for host in order:
         part, info = hosts[host], views[host]['info']
@@ -351,7 +380,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'staying': staying,
         'joiners': joiners,
         'leavers': leavers,
-        'remove': remove_members,
+        # Each with the ID the member module removes it by.
+        'remove': removed,
         'anchor': steady[0] if steady else '',
         'anchor_urls': anchor_urls,
         # For quorum.etcd.plan_in_play, which narrows the changes to the hosts still in the play.

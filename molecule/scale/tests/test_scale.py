@@ -218,6 +218,20 @@ def test_a_half_finished_join_is_completed_not_duplicated(tmp_path):
     assert_started_voters(FIRST)
 
 
+def test_a_member_added_for_no_host_is_removed_by_its_peer_url(tmp_path):
+    # Added by hand (or by another tool) and never started: it has no name, only an ID and a peer URL.
+    stray = "https://10.213.5.99:2380"
+    before = members()
+    HOSTS["scale-1"].check_output(ETCDCTL + " member add stray --learner --peer-urls=%s", stray)
+    assert len(members()) == len(before) + 1
+
+    with Writer(urls(FIRST), prefix="/scale/stray/", tls=client_tls()) as writer:
+        run = run_playbook(tmp_path, FIRST, group_vars={"etcd_remove_members": [stray]})
+    assert run.rc == 0, run
+    writer.verify(urls(FIRST))
+    assert members() == before
+
+
 def test_a_join_that_cannot_succeed_leaves_the_voters_unchanged(tmp_path):
     joiner, leaver = "scale-5", FIRST[-1]
     host = HOSTS[joiner]

@@ -343,8 +343,7 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
                         % (', '.join(not_members), ', '.join(
                             '%s (ID %s)' % (m.get('name') or 'not started', m.get('id')) for m in members),
                            cluster_group))
-    pending = [url for m in members if not m.get('name') and m.get('id') not in removed_ids
-               for url in m.get('peer_urls') or []]
+    pending = [url for m in members if not m.get('name') for url in m.get('peer_urls') or []]
     if pending and not membership_changes:
         problems.append('a member was added but has not started (peer URLs %s); the quorum.etcd.scale playbook '
                         'completes or removes it' % ', '.join(pending))
@@ -389,7 +388,9 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'client_urls': {v['host']: v['client_url'] for v in ran},
         'voters_now': len(voter_names),
         'pending_peer_urls': pending,
-        'joiner_peer_urls': [views[h]['peer_url'] for h in joiners],
+        # Pending members this run completes (joiners) or removes: the cluster is not healthy until it has.
+        'handled_pending_peer_urls': [views[h]['peer_url'] for h in joiners]
+        + [url for r in removed if not r['name'] for url in r['peer_urls']],
         'gate_urls': anchor_urls if live else staying_urls,
         'gate_members': len(voter_names) if live else len(staying),
         # Every member answered and the cluster had no problem when the run began: a run that

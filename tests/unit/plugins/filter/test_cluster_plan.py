@@ -141,6 +141,8 @@ def test_members_to_remove_are_found_by_name_id_or_peer_url_and_removed_by_id():
     by_url = plan(hostvars, found, membership_changes=True,
                   remove_members=['https://10.0.0.7:2380', 'https://10.0.0.8:2380/'])
     assert by_url['problems'] == [] and [r['id'] for r in by_url['remove']] == [member(7)['id'], member(8)['id']]
+    # The deploy's health wait waits for the membership changes instead of for the pending member.
+    assert by_url['pending_peer_urls'] == by_url['handled_pending_peer_urls'] == ['https://10.0.0.8:2380']
     # Without it, the pending member stops the run, and a host of the group is not removed this way.
     assert any(p.startswith('a member was added but has not started') for p in
                plan(hostvars, found, remove_members=['etcd7'])['problems'])

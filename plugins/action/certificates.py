@@ -37,7 +37,19 @@ ARGUMENT_SPEC = {
     "cert_days": {"type": "int", "default": 365},
     "renew_days": {"type": "int", "default": 30},
     "force_renew": {"type": "bool", "default": False},
+    "ca_cert_content": {"type": "str", "default": ""},
+    "ca_key_content": {"type": "str", "default": "", "no_log": True},
+    "peer_ca_cert_content": {"type": "str", "default": ""},
+    "peer_ca_key_content": {"type": "str", "default": "", "no_log": True},
+    "from_members": {"type": "list", "elements": "dict", "default": [], "no_log": True, "options": {
+        "path": {"type": "path", "required": True},
+        "content": {"type": "str", "required": True},
+        "host": {"type": "str"},
+    }},
 }
+
+# (option prefix, CA file name in dir)
+GIVEN_CAS = (("ca", "ca"), ("peer_ca", "peer-ca"))
 
 
 class ActionModule(ActionBase):
@@ -51,6 +63,14 @@ class ActionModule(ActionBase):
         for client in settings["clients"]:
             if client.get("common_name") is None:
                 client["common_name"] = client["name"]
+        settings["given_cas"] = {}
+        for option, name in GIVEN_CAS:
+            cert, key = settings.pop(option + "_cert_content"), settings.pop(option + "_key_content")
+            if bool(cert) != bool(key):
+                raise AnsibleActionFail("quorum.etcd.certificates: %s_cert_content and %s_key_content go together: "
+                                        "give both or neither" % (option, option))
+            if cert:
+                settings["given_cas"][name] = {"cert": cert, "key": key}
         try:
             result.update(pki.converge(settings, check_mode=bool(self._task.check_mode)))
         except pki.PkiError as error:

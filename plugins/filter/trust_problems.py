@@ -22,7 +22,10 @@ description:
 positional: host_info
 options:
   _input:
-    description: The CA files to compare, each with C(var) (the controller variable), C(controller) and C(member).
+    description:
+      - The CA files to compare, each with C(var) (the controller variable), C(controller) and C(member).
+      - With C(content) (the CA's PEM from a variable, such as C(etcd_pki_ca_cert_content)), that CA is compared instead
+        of the controller file.
     type: list
     elements: dict
     required: true
@@ -60,7 +63,7 @@ _value:
   elements: str
 '''
 
-from ansible_collections.quorum.etcd.plugins.module_utils.pem import file_fingerprints, short
+from ansible_collections.quorum.etcd.plugins.module_utils.pem import certificate_fingerprints, file_fingerprints, short
 
 
 def trust_problems(pairs, host_info, host='', pki_dir='', managed=True):
@@ -73,7 +76,8 @@ def trust_problems(pairs, host_info, host='', pki_dir='', managed=True):
         trusted = seen.get(pair['member']) or []
         if not trusted:
             continue
-        given = file_fingerprints(pair['controller'])
+        # The CA given in a variable (a controller without a lasting pki directory) is the one the run installs.
+        given = certificate_fingerprints(pair['content']) if pair.get('content') else file_fingerprints(pair['controller'])
         now = '%s: the member trusts the CA %s (%s)' % (host, ', '.join(short(f) for f in trusted), pair['member'])
         advice = ('a member given another CA cannot talk to the others once it restarts. Run with the pki directory '
                   'that holds the cluster\'s CA (etcd_pki_dir, now %s), or point %s at the cluster\'s CA file; '

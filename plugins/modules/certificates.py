@@ -118,6 +118,34 @@ options:
     default: false
 requirements:
   - The C(cryptography) Python package on the controller.
+  ca_cert_content:
+    description:
+      - The CA certificate (PEM) for a controller without a lasting O(dir), such as an AWX job whose project
+        directory is new each time; from a vault-encrypted variable or a credential.
+      - Used as it is and never issued again. Written to O(dir) when missing there; a different CA already in O(dir)
+        is an error. Goes with O(ca_key_content).
+    type: str
+    default: ''
+  ca_key_content:
+    description: The CA's private key (PEM, unencrypted), with O(ca_cert_content).
+    type: str
+    default: ''
+  peer_ca_cert_content:
+    description: The peer CA certificate, as O(ca_cert_content), with O(separate_peer_ca).
+    type: str
+    default: ''
+  peer_ca_key_content:
+    description: The peer CA's private key, with O(peer_ca_cert_content).
+    type: str
+    default: ''
+  from_members:
+    description:
+      - Certificates and keys the members hold, each C(path) (where it belongs in O(dir)), C(content) (base64) and
+        C(host). Written where O(dir) lacks the file, then checked as every other; one that still fits (same CA,
+        names and usages, not near expiry) is kept, so a run from an empty O(dir) issues nothing.
+    type: list
+    elements: dict
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -150,4 +178,12 @@ certificates:
   description: The number of member and client certificates the cluster has.
   returned: always
   type: int
+restored:
+  description:
+    - Files written because O(dir) lacked them, from the variables (the CA) or the members (O(from_members));
+      not a change of the cluster, so they do not make the task changed.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: /srv/pki/etcd/etcd1/server.crt, source: etcd1}]
 '''

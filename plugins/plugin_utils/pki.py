@@ -10,6 +10,7 @@ while its names, key, usages and issuer are the wanted ones and it is valid
 for more than ``renew_days``. Nothing is written in check mode; the result says
 what would be.
 """
+import base64
 import datetime
 import ipaddress
 import os
@@ -129,10 +130,23 @@ class _Run(object):
     def __init__(self, check_mode):
         self.check_mode = check_mode
         self.changed = []
+        self.restored = []
+        # What this run wrote, also in check mode: later steps read it as if it were on disk.
+        self.written = {}
+
+    def read(self, path):
+        return self.written[path] if path in self.written else _read(path)
+
+    def restore(self, path, data, mode, source):
+        """A file the controller lacks, as the variables or a member hold it: not a change of the cluster."""
+        self.restored.append({"path": path, "source": source})
+        self.written[path] = data
+        if not self.check_mode:
+            _write(path, data, mode)
 
     def directory(self, path):
         if not os.path.isdir(path):
-            self.changed.append({"path": path, "reason": "created"})
+            # Not a change by itself: what is written into it is.
             if not self.check_mode:
                 os.makedirs(path, mode=0o700, exist_ok=True)
                 os.chmod(path, 0o700)
@@ -143,6 +157,7 @@ class _Run(object):
 
     def file(self, path, data, mode, reason):
         self.changed.append({"path": path, "reason": reason})
+        self.written[path] = data
         if not self.check_mode:
             _write(path, data, mode)
 
@@ -169,7 +184,7 @@ def _key_fits(key, settings):
 
 def _key(run, path, settings):
     """The private key at path, made anew when missing or not of the wanted type."""
-    data = _read(path)
+    data = run.read(path)
     reason = "created"
     if data is not None:
         try:
@@ -187,8 +202,8 @@ def _key(run, path, settings):
     return key, True
 
 
-def _load_cert(path):
-    data = _read(path)
+def _load_cert(run, path):
+    data = run.read(path)
     if data is None:
         return None
     try:
@@ -292,12 +307,61 @@ def _key_usage(settings, ca=False):
         key_cert_sign=ca, crl_sign=ca, encipher_only=False, decipher_only=False)
 
 
+def _given_ca(run, settings, name, now):
+    """The CA the variables hold (a controller without a lasting pki directory): used as it is, never
+    made again; the directory may hold it already, but no other CA."""
+    given = settings["given_cas"][name]
+    root = settings["dir"]
+    try:
+        cert = x509.load_pem_x509_certificate(given["cert"].encode())
+        key = serialization.load_pem_private_key(given["key"].encode(), password=None)
+    except (ValueError, TypeError):
+        raise PkiError("the %s certificate and key given in the variables are not an unencrypted PEM certificate "
+                       "and key" % name)
+    problems = []
+    if public_key_bytes(cert.public_key()) != public_key_bytes(key.public_key()):
+        problems.append("its key does not fit it")
+    constraints = _extension(cert, x509.BasicConstraints)
+    if constraints is None or not constraints.ca:
+        problems.append("it is not a CA (no basic constraint CA:TRUE)")
+    if valid_times(cert)[1] <= now:
+        problems.append("it expired on %s" % valid_times(cert)[1].strftime("%Y-%m-%d"))
+    if problems:
+        raise PkiError("the %s given in the variables cannot sign the cluster's certificates: %s"
+                       % (name, "; ".join(problems)))
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    for path, data, mode in ((os.path.join(root, name + ".crt"), cert_pem, 0o644),
+                             (os.path.join(root, name + ".key"), given["key"].encode(), 0o600)):
+        have = run.read(path)
+        if have is None:
+            run.restore(path, data, mode, "variables")
+        elif path.endswith(".crt") and _load_cert(run, path) != cert:
+            raise PkiError("%s holds another CA than the one given in the variables; nothing was written. Empty "
+                           "the directory, or give the CA that is in it" % path)
+    return {"key": key, "cert": cert}
+
+
+def _restore_from_members(run, settings):
+    """Certificates and keys the controller lacks, as the members hold them: checked like the others
+    after this, and issued again only when they no longer fit (another CA, names, expiry)."""
+    root = os.path.realpath(settings["dir"])
+    for item in settings.get("from_members") or []:
+        path = os.path.realpath(item["path"])
+        if not path.startswith(root + os.sep) or not path.endswith((".crt", ".key")):
+            raise PkiError("from_members may only restore certificates and keys inside %s, not %s" % (root, path))
+        if run.read(path) is None and item.get("content"):
+            run.restore(path, base64.b64decode(item["content"]), 0o600 if path.endswith(".key") else 0o644,
+                        item.get("host") or "a member")
+
+
 def _ca(run, settings, name, now):
+    if (settings.get("given_cas") or {}).get(name):
+        return _given_ca(run, settings, name, now)
     root = settings["dir"]
     common_name = settings["ca_common_name"] + (" (peers)" if name == "peer-ca" else "")
     key, new_key = _key(run, os.path.join(root, name + ".key"), settings)
     path = os.path.join(root, name + ".crt")
-    cert = _load_cert(path)
+    cert = _load_cert(run, path)
     reason = _ca_reason(cert, key, common_name, new_key)
     if reason:
         subject = _name(common_name, "")
@@ -315,7 +379,7 @@ def _issue(run, settings, spec, cas, now, renew_before):
     key, _ = _key(run, spec["path"] + ".key", settings)
     path = spec["path"] + ".crt"
     ca = cas[spec["ca"]]
-    reason = _cert_reason(_load_cert(path), key, spec, ca, renew_before, settings.get("force_renew"))
+    reason = _cert_reason(_load_cert(run, path), key, spec, ca, renew_before, settings.get("force_renew"))
     if not reason:
         run.mode(path, 0o644)
         return
@@ -350,13 +414,18 @@ def converge(settings, check_mode=False, now=None):
     # In check mode missing keys and certificates are made in memory only, so the
     # report lists everything a first run would create.
     cas = {"ca": _ca(run, settings, "ca", now)}
+    _restore_from_members(run, settings)
     if settings.get("separate_peer_ca"):
         cas["peer-ca"] = _ca(run, settings, "peer-ca", now)
     else:
         # Members always install peer-ca.crt: the CA that signed the peer certificates.
         ca_pem = cas["ca"]["cert"].public_bytes(serialization.Encoding.PEM)
         peer_ca = os.path.join(root, "peer-ca.crt")
-        if _read(peer_ca) != ca_pem:
+        have = run.read(peer_ca)
+        if have is None and run.restored:
+            # The CA came from the variables: its copy is part of restoring the directory.
+            run.restore(peer_ca, ca_pem, 0o644, "a copy of ca.crt")
+        elif have != ca_pem:
             run.file(peer_ca, ca_pem, 0o644, "a copy of ca.crt")
         else:
             run.mode(peer_ca, 0o644)
@@ -371,4 +440,6 @@ def _result(run, specs):
         "files": run.changed,
         "issued": [c["path"] for c in run.changed if c["path"].endswith(".crt")],
         "certificates": len(specs),
+        # Files written because the controller lacked them (from the variables or the members).
+        "restored": run.restored,
     }

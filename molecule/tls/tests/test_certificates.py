@@ -111,3 +111,26 @@ def test_a_run_that_would_give_the_members_another_ca_is_refused(tmp_path, case)
     assert host_state() == before
     # Nothing was issued on the controller either.
     assert sorted(os.listdir(str(fresh))) == listing
+
+
+def test_a_run_from_an_empty_directory_with_the_ca_in_variables_changes_nothing(tmp_path):
+    """As an AWX job: a new project directory, the CA from a credential. The members' own certificates
+    are read back and kept, nothing is issued, copied or restarted: changed=0."""
+    cluster = pki_dir()
+    with open(os.path.join(cluster, "ca.crt")) as cert, open(os.path.join(cluster, "ca.key")) as key:
+        given = {"etcd_pki_ca_cert_content": cert.read(), "etcd_pki_ca_key_content": key.read()}
+    fresh = tmp_path / "pki"
+    inventory = inventory_copy(tmp_path / "inventory", {"etcd": NAMES},
+                               group_vars={"etcd": dict(given, etcd_pki_dir=str(fresh))})
+    before = host_state()
+    run = PlaybookRun(inventory, CONVERGE)
+    print("run from an empty pki directory with the CA in variables: %.0f s, changed: %s" % (run.seconds, run.changed))
+    assert run.rc == 0, run
+    assert run.changed == [], run
+    assert host_state() == before
+    # The directory holds the cluster's CA and each member's own certificate again, and a second run agrees.
+    assert (fresh / "ca.crt").read_text() == given["etcd_pki_ca_cert_content"]
+    for member, name in zip(MEMBERS, NAMES):
+        assert (fresh / name / "server.crt").read_text() == member.file("/etc/etcd/pki/server.crt").content_string
+    again = PlaybookRun(inventory, CONVERGE)
+    assert again.rc == 0 and again.changed == [], again

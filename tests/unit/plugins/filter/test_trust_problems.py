@@ -79,3 +79,18 @@ def test_brought_certificates_without_their_ca_are_refused_without_talk_of_issui
     pairs = [{'var': 'etcd_ca_cert_src', 'controller': str(tmp_path / 'gone.crt'), 'member': MEMBER_CA}]
     problems = trust_problems(pairs, info, host='etcd1', pki_dir='/p', managed=False)
     assert len(problems) == 1 and ' does not exist: a member given another CA' in problems[0]
+
+
+def test_a_ca_given_in_a_variable_is_compared_instead_of_the_missing_file(tmp_path):
+    # An AWX job: no pki directory, the CA in a credential.
+    trusted, other = ca_pem('cluster CA'), ca_pem('other CA')
+    fingerprints = file_fingerprints(write(tmp_path / 'trusted.crt', trusted))
+    info = {'data_dir': {'initialized': True}, 'certificates': {MEMBER_CA: fingerprints}}
+    missing = str(tmp_path / 'none' / 'ca.crt')
+
+    def pairs(content):
+        return [{'var': 'etcd_ca_cert_src', 'controller': missing, 'member': MEMBER_CA, 'content': content}]
+
+    assert trust_problems(pairs(trusted), info, host='etcd1', pki_dir='/x') == []
+    refused = trust_problems(pairs(other), info, host='etcd1', pki_dir='/x')
+    assert len(refused) == 1 and 'not the CA' in refused[0], refused

@@ -80,7 +80,7 @@ def test_a_second_run_writes_nothing(tmp_path):
     pki.converge(settings(root))
     before = snapshot(root)
     result = pki.converge(settings(root))
-    assert result == {'changed': False, 'files': [], 'issued': [], 'certificates': 8}
+    assert result == {'changed': False, 'files': [], 'issued': [], 'certificates': 8, 'restored': []}
     assert snapshot(root) == before
 
 
@@ -162,6 +162,77 @@ def test_rsa_keys_replace_ecc_keys(tmp_path):
     assert isinstance(cert(str(root / 'ca.crt')).public_key(), rsa.RSAPublicKey)
     assert pki.converge(settings(root, key_type='RSA', rsa_bits=2048))['changed'] is False
     assert not isinstance(cert(str(root / 'admin.crt')).public_key(), ec.EllipticCurvePublicKey)
+
+
+def _as_the_members_hold_them(root, target):
+    """What the server role passes from the members: every certificate and key of root but the CA's,
+    each at its place in the directory target."""
+    import base64
+    held = []
+    for folder, _, files in os.walk(str(root)):
+        for name in files:
+            path = os.path.join(folder, name)
+            if name.endswith(('.crt', '.key')) and not name.startswith(('ca.', 'peer-ca.')):
+                with open(path, 'rb') as handle:
+                    held.append(dict(path=os.path.join(str(target), os.path.relpath(path, str(root))),
+                                     content=base64.b64encode(handle.read()).decode(), host='etcd1'))
+    return held
+
+
+def given_ca(root):
+    return {'ca': {'cert': (root / 'ca.crt').read_text(), 'key': (root / 'ca.key').read_text()}}
+
+
+def test_an_empty_directory_with_the_ca_in_variables_issues_nothing(tmp_path):
+    # As an AWX job: the first run's directory is gone; the CA is in a credential, the rest on the members.
+    first = tmp_path / 'first'
+    pki.converge(settings(first))
+    before = {name: (first / name).read_bytes() for name in ('etcd1/server.crt', 'etcd1/server.key', 'admin.crt')}
+    for check_mode in (True, False):
+        empty = tmp_path / ('empty-check' if check_mode else 'empty')
+        held = _as_the_members_hold_them(first, empty)
+        result = pki.converge(settings(empty, given_cas=given_ca(first), from_members=held), check_mode=check_mode)
+        assert result['changed'] is False and result['issued'] == [], result
+        assert {r['source'] for r in result['restored']} == {'variables', 'etcd1', 'a copy of ca.crt'}, result
+    assert not (tmp_path / 'empty-check').exists()
+    for name, data in before.items():
+        assert (empty / name).read_bytes() == data
+    assert os.stat(str(empty / 'ca.key')).st_mode & 0o777 == 0o600
+    # The next run finds everything in place: nothing restored, nothing changed.
+    again = pki.converge(settings(empty, given_cas=given_ca(first), from_members=held))
+    assert again['changed'] is False and again['restored'] == []
+
+
+def test_member_files_that_no_longer_fit_are_issued_again_from_the_given_ca(tmp_path):
+    first = tmp_path / 'first'
+    pki.converge(settings(first))
+    held = _as_the_members_hold_them(first, tmp_path / 'empty')
+    moved = settings(tmp_path / 'empty', given_cas=given_ca(first), from_members=held)
+    moved['members'][0]['address'] = '10.0.0.99'
+    result = pki.converge(moved)
+    assert result['issued'] == [str(tmp_path / 'empty' / 'etcd1' / kind) + '.crt' for kind in ('server', 'peer')]
+
+
+def test_a_given_ca_is_never_replaced_and_another_ca_in_the_directory_is_refused(tmp_path):
+    first, other = tmp_path / 'first', tmp_path / 'other'
+    pki.converge(settings(first))
+    pki.converge(settings(other))
+    # Another common name than etcd_pki_ca_common_name: the given CA is still used as it is.
+    kept = pki.converge(settings(first, ca_common_name='another name', given_cas=given_ca(first)))
+    assert str(first / 'ca.crt') not in [f['path'] for f in kept['files']]
+    with pytest.raises(pki.PkiError, match='holds another CA than the one given in the variables'):
+        pki.converge(settings(other, given_cas=given_ca(first)))
+    broken = given_ca(first)
+    broken['ca']['key'] = (other / 'ca.key').read_text()
+    with pytest.raises(pki.PkiError, match='its key does not fit it'):
+        pki.converge(settings(tmp_path / 'new', given_cas=broken))
+    assert not (tmp_path / 'new' / 'ca.crt').exists()
+
+
+def test_files_from_members_outside_the_directory_are_refused(tmp_path):
+    with pytest.raises(pki.PkiError, match='may only restore certificates and keys inside'):
+        pki.converge(settings(tmp_path / 'pki', from_members=[dict(path=str(tmp_path / 'elsewhere.crt'),
+                                                                   content='eA==', host='etcd1')]))
 
 
 def test_check_mode_reports_everything_and_writes_nothing(tmp_path):

@@ -38,7 +38,7 @@ options:
     description:
       - The result of quorum.etcd.cluster_info on the cluster (members, endpoints, leader).
       - When null, the plan takes the cluster from what each host's own member told quorum.etcd.host_info
-        (C(__etcd_host.cluster)): the view of the first host that knows a leader, else of the first that got
+        (C(__etcd_host.cluster)), the view of the first host that knows a leader, else of the first that got
         an answer, with the endpoints every host's member reported.
     type: dict
   play_hosts:

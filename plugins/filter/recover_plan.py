@@ -14,10 +14,10 @@ short_description: Decide a quorum recovery from what each member applied and wh
 version_added: 0.2.0
 description:
   - Takes the hosts of the cluster group, hostvars (each host's C(__etcd_self) and what the role read of its
-    member in C(__etcd_recover_read): C(etcd endpoint status) of a running member, C(snapshot status) of a
+    member in C(__etcd_recover_read), that is C(etcd endpoint status) of a running member, C(snapshot status) of a
     stopped member's data) and the quorum.etcd.cluster_info result O(probe).
   - Returns C(action), C(none) (healthy with every host), C(rejoin) (healthy, but hosts of the group are not
-    members), C(force) (no leader and no majority running: the survivor starts alone) or C(refuse); the
+    members), C(force) (no leader and no majority running, so the survivor starts alone) or C(refuse); the
     C(survivor) with the highest revision, then raft index; each host's C(progress); and C(problems), the
     reason to refuse, empty when the run may go on.
   - The server role's recover_quorum.yml uses it.

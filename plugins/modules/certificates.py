@@ -116,8 +116,6 @@ options:
     description: Issue every member and client certificate again now (the CA is kept).
     type: bool
     default: false
-requirements:
-  - The C(cryptography) Python package on the controller.
   ca_cert_content:
     description:
       - The CA certificate (PEM) for a controller without a lasting O(dir), such as an AWX job whose project
@@ -146,6 +144,8 @@ requirements:
     type: list
     elements: dict
     default: []
+requirements:
+  - The C(cryptography) Python package on the controller.
 '''
 
 EXAMPLES = r'''

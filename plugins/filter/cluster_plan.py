@@ -329,7 +329,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
             not_members.append(str(ref))
         elif found['id'] not in [r['id'] for r in removed]:
             removed.append({'ref': str(ref), 'id': found['id'], 'name': found.get('name') or '',
-                            'peer_urls': list(found.get('peer_urls') or [])})
+                            'peer_urls': list(found.get('peer_urls') or []),
+                            'voter': bool(found.get('name')) and not found.get('is_learner')})
     removed_ids = [r['id'] for r in removed]
     unknown = [m['name'] for m in members if m.get('name') and m['name'] not in group_names
                and m.get('id') not in removed_ids]

@@ -335,10 +335,18 @@ def _given_ca(run, settings, name, now):
         have = run.read(path)
         if have is None:
             run.restore(path, data, mode, "variables")
-        elif path.endswith(".crt") and _load_cert(run, path) != cert:
+        elif _load_cert(run, path) != cert if path.endswith(".crt") else not _same_key(have, key):
             raise PkiError("%s holds another CA than the one given in the variables; nothing was written. Empty "
                            "the directory, or give the CA that is in it" % path)
     return {"key": key, "cert": cert}
+
+
+def _same_key(data, key):
+    try:
+        held = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError):
+        return False
+    return public_key_bytes(held.public_key()) == public_key_bytes(key.public_key())
 
 
 def _restore_from_members(run, settings):
@@ -346,9 +354,11 @@ def _restore_from_members(run, settings):
     after this, and issued again only when they no longer fit (another CA, names, expiry)."""
     root = os.path.realpath(settings["dir"])
     for item in settings.get("from_members") or []:
-        path = os.path.realpath(item["path"])
-        if not path.startswith(root + os.sep) or not path.endswith((".crt", ".key")):
-            raise PkiError("from_members may only restore certificates and keys inside %s, not %s" % (root, path))
+        real = os.path.realpath(item["path"])
+        if not real.startswith(root + os.sep) or not real.endswith((".crt", ".key")):
+            raise PkiError("from_members may only restore certificates and keys inside %s, not %s" % (root, real))
+        # Under the directory as the settings name it: the later steps look the file up there.
+        path = os.path.join(settings["dir"], os.path.relpath(real, root))
         if run.read(path) is None and item.get("content"):
             run.restore(path, base64.b64decode(item["content"]), 0o600 if path.endswith(".key") else 0o644,
                         item.get("host") or "a member")
@@ -422,7 +432,7 @@ def converge(settings, check_mode=False, now=None):
         ca_pem = cas["ca"]["cert"].public_bytes(serialization.Encoding.PEM)
         peer_ca = os.path.join(root, "peer-ca.crt")
         have = run.read(peer_ca)
-        if have is None and run.restored:
+        if have is None and any(r["source"] == "variables" for r in run.restored):
             # The CA came from the variables: its copy is part of restoring the directory.
             run.restore(peer_ca, ca_pem, 0o644, "a copy of ca.crt")
         elif have != ca_pem:

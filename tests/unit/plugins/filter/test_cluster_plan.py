@@ -136,8 +136,9 @@ def test_members_to_remove_are_found_by_name_id_or_peer_url_and_removed_by_id():
     by_id = plan(hostvars, found, membership_changes=True, remove_members=['etcd7', never_started['id']])
     assert by_id['problems'] == []
     assert by_id['remove'] == [
-        {'ref': 'etcd7', 'id': member(7)['id'], 'name': 'etcd7', 'peer_urls': ['https://10.0.0.7:2380']},
-        {'ref': never_started['id'], 'id': never_started['id'], 'name': '', 'peer_urls': ['https://10.0.0.8:2380']}]
+        {'ref': 'etcd7', 'id': member(7)['id'], 'name': 'etcd7', 'peer_urls': ['https://10.0.0.7:2380'], 'voter': True},
+        {'ref': never_started['id'], 'id': never_started['id'], 'name': '', 'peer_urls': ['https://10.0.0.8:2380'],
+         'voter': False}]
     by_url = plan(hostvars, found, membership_changes=True,
                   remove_members=['https://10.0.0.7:2380', 'https://10.0.0.8:2380/'])
     assert by_url['problems'] == [] and [r['id'] for r in by_url['remove']] == [member(7)['id'], member(8)['id']]

@@ -222,6 +222,10 @@ def test_a_given_ca_is_never_replaced_and_another_ca_in_the_directory_is_refused
     assert str(first / 'ca.crt') not in [f['path'] for f in kept['files']]
     with pytest.raises(pki.PkiError, match='holds another CA than the one given in the variables'):
         pki.converge(settings(other, given_cas=given_ca(first)))
+    # The directory's certificate is the given one but its key is another: refused as well.
+    (other / 'ca.crt').write_bytes((first / 'ca.crt').read_bytes())
+    with pytest.raises(pki.PkiError, match='ca.key holds another CA'):
+        pki.converge(settings(other, given_cas=given_ca(first)))
     broken = given_ca(first)
     broken['ca']['key'] = (other / 'ca.key').read_text()
     with pytest.raises(pki.PkiError, match='its key does not fit it'):

@@ -52,7 +52,7 @@ for s in "${stages[@]}"; do
   case "$s" in
     lint)
       stage yamllint yamllint -s .
-      stage ansible-lint ansible-lint --profile production
+      stage ansible-lint ansible-lint --offline --profile production
       ;;
     unit)
       stage mirror python tests/lab/release_mirror.py build .cache/mirror

@@ -120,8 +120,9 @@ def test_a_run_from_an_empty_directory_with_the_ca_in_variables_changes_nothing(
     with open(os.path.join(cluster, "ca.crt")) as cert, open(os.path.join(cluster, "ca.key")) as key:
         given = {"etcd_pki_ca_cert_content": cert.read(), "etcd_pki_ca_key_content": key.read()}
     fresh = tmp_path / "pki"
+    # Application certificates (etcd_pki_clients) live only on the controller: left out here, see the end.
     inventory = inventory_copy(tmp_path / "inventory", {"etcd": NAMES},
-                               group_vars={"etcd": dict(given, etcd_pki_dir=str(fresh))})
+                               group_vars={"etcd": dict(given, etcd_pki_dir=str(fresh), etcd_pki_clients=[])})
     before = host_state()
     run = PlaybookRun(inventory, CONVERGE)
     print("run from an empty pki directory with the CA in variables: %.0f s, changed: %s" % (run.seconds, run.changed))
@@ -134,3 +135,13 @@ def test_a_run_from_an_empty_directory_with_the_ca_in_variables_changes_nothing(
         assert (fresh / name / "server.crt").read_text() == member.file("/etc/etcd/pki/server.crt").content_string
     again = PlaybookRun(inventory, CONVERGE)
     assert again.rc == 0 and again.changed == [], again
+
+    # With etcd_pki_clients listed, their certificates are issued again in the new directory (no member holds
+    # them): that is the run's one change, on the controller only.
+    with_clients = PlaybookRun(inventory_copy(tmp_path / "with-clients", {"etcd": NAMES}, group_vars={
+        "etcd": dict(given, etcd_pki_dir=str(tmp_path / "pki-with-clients"))}), CONVERGE)
+    assert with_clients.rc == 0, with_clients
+    assert with_clients.changed == [("quorum.etcd.pki : Issue the CA and certificates on the controller", NAMES[0])], \
+        with_clients
+    assert (tmp_path / "pki-with-clients" / "clients" / "reader.crt").exists()
+    assert host_state() == before

@@ -388,6 +388,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'steady': steady,
         'client_urls': {v['host']: v['client_url'] for v in ran},
         'voters_now': len(voter_names),
+        # What the join gates count on: the voters once the members listed to remove are gone.
+        'voters_after_removals': len(voter_names) - len([r for r in removed if r['voter']]),
         'pending_peer_urls': pending,
         # Pending members this run completes (joiners) or removes: the cluster is not healthy until it has.
         'handled_pending_peer_urls': [views[h]['peer_url'] for h in joiners]

@@ -76,7 +76,7 @@ try:
     from cryptography.hazmat.primitives import serialization
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    from ansible_collections.quorum.etcd.plugins.plugin_utils.pki import public_key_bytes, valid_times
+    from ansible_collections.quorum.etcd.plugins.plugin_utils.pki import is_ca, public_key_bytes, valid_times
 except ImportError:  # pragma: no cover - ansible-core requires cryptography
     x509 = None
 
@@ -126,13 +126,6 @@ def _extended_usages(cert):
         return None  # no extension: any use is allowed
 
 
-def _is_ca(cert):
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return False
-
-
 def _may_sign_certificates(cert):
     try:
         return cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
@@ -174,7 +167,7 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
 
     now = datetime.datetime.now(datetime.timezone.utc)
     if ca_cert is not None:
-        if not _is_ca(ca_cert):
+        if not is_ca(ca_cert):
             problems.append('The CA certificate %s is not a CA (no basic constraint CA:TRUE).' % ca)
         elif not _may_sign_certificates(ca_cert):
             problems.append('The CA certificate %s may not sign certificates (its key usage lacks keyCertSign).' % ca)

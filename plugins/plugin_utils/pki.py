@@ -241,6 +241,12 @@ def _extension(cert, kind):
         return None
 
 
+def is_ca(cert):
+    """Whether the certificate's basic constraints say CA:TRUE (also used by the tls_problems filter)."""
+    constraints = _extension(cert, x509.BasicConstraints)
+    return constraints is not None and constraints.ca
+
+
 def valid_times(cert):
     """(not before, not after) as aware UTC datetimes; cryptography before 42 has only naive ones."""
     if hasattr(cert, "not_valid_before_utc"):
@@ -257,8 +263,7 @@ def _ca_reason(cert, key, common_name, new_key):
         return "its key changed"
     if cert.subject != _name(common_name, ""):
         return "its name changed"
-    constraints = _extension(cert, x509.BasicConstraints)
-    if constraints is None or not constraints.ca:
+    if not is_ca(cert):
         return "it was not a CA"
     return None
 
@@ -321,8 +326,7 @@ def _given_ca(run, settings, name, now):
     problems = []
     if public_key_bytes(cert.public_key()) != public_key_bytes(key.public_key()):
         problems.append("its key does not fit it")
-    constraints = _extension(cert, x509.BasicConstraints)
-    if constraints is None or not constraints.ca:
+    if not is_ca(cert):
         problems.append("it is not a CA (no basic constraint CA:TRUE)")
     if valid_times(cert)[1] <= now:
         problems.append("it expired on %s" % valid_times(cert)[1].strftime("%Y-%m-%d"))

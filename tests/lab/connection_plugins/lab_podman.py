@@ -131,24 +131,26 @@ class Connection(PodmanConnection):
             raise AnsibleConnectionFailure('podman exec %s: %s' % (self._container_id, to_native(stderr).strip()))
         return rc, stdout, stderr
 
+    def _agent_copy(self, argv, in_data, what):
+        """The copy's stdout through the agent, None without one; a copy that fails stops the task."""
+        done = self._agent(argv, in_data)
+        if done is not None and done[0] != 0:
+            raise AnsibleConnectionFailure('could not %s on %s: %s' % (what, self._container_id,
+                                                                       to_native(done[2]).strip()))
+        return None if done is None else done[1]
+
     def put_file(self, in_path, out_path):
         with open(in_path, 'rb') as source:
-            done = self._agent(['/bin/sh', '-c', 'cat > "$0"', out_path], source.read())
-        if done is None:
+            copied = self._agent_copy(['/bin/sh', '-c', 'cat > "$0"', out_path], source.read(), 'write ' + out_path)
+        if copied is None:
             self._mount()
             super(Connection, self).put_file(in_path, out_path)
-        elif done[0] != 0:
-            raise AnsibleConnectionFailure('could not write %s on %s: %s' % (out_path, self._container_id,
-                                                                            to_native(done[2]).strip()))
 
     def fetch_file(self, in_path, out_path):
-        done = self._agent(['cat', in_path])
-        if done is None:
+        content = self._agent_copy(['cat', in_path], None, 'read ' + in_path)
+        if content is None:
             self._mount()
             super(Connection, self).fetch_file(in_path, out_path)
-        elif done[0] != 0:
-            raise AnsibleConnectionFailure('could not read %s on %s: %s' % (in_path, self._container_id,
-                                                                           to_native(done[2]).strip()))
         else:
             with open(out_path, 'wb') as target:
-                target.write(done[1])
+                target.write(content)

@@ -139,6 +139,8 @@ def test_members_to_remove_are_found_by_name_id_or_peer_url_and_removed_by_id():
         {'ref': 'etcd7', 'id': member(7)['id'], 'name': 'etcd7', 'peer_urls': ['https://10.0.0.7:2380'], 'voter': True},
         {'ref': never_started['id'], 'id': never_started['id'], 'name': '', 'peer_urls': ['https://10.0.0.8:2380'],
          'voter': False}]
+    # The join gates count the voters left: etcd1-3 and etcd7, less etcd7; the unstarted member never voted.
+    assert by_id['voters_now'] == 4 and by_id['voters_after_removals'] == 3
     by_url = plan(hostvars, found, membership_changes=True,
                   remove_members=['https://10.0.0.7:2380', 'https://10.0.0.8:2380/'])
     assert by_url['problems'] == [] and [r['id'] for r in by_url['remove']] == [member(7)['id'], member(8)['id']]

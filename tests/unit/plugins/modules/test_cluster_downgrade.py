@@ -1,4 +1,4 @@
-"""quorum.etcd.cluster_downgrade run through Ansible against real etcd 3.6 and 3.7: check mode, enable (every
+"""quorum.etcd.cluster_downgrade run (as on a managed host, conftest.run_module) against real etcd 3.6 and 3.7: check mode, enable (every
 member's storage version moves to the older minor), a re-run, a refused target, cancel."""
 import time
 

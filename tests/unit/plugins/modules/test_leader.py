@@ -1,4 +1,4 @@
-"""quorum.etcd.leader run through Ansible against a real etcd cluster.
+"""quorum.etcd.leader run (as on a managed host, conftest.run_module) against a real etcd cluster.
 
 Moving the leadership leaves the session's three-member cluster as healthy as it was, so the
 tests share it with the others.

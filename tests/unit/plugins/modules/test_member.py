@@ -1,4 +1,4 @@
-"""quorum.etcd.member run through Ansible against real etcd clusters."""
+"""quorum.etcd.member run (as on a managed host, conftest.run_module) against real etcd clusters."""
 import os
 import re
 import shutil

@@ -1,4 +1,4 @@
-"""quorum.etcd.release run through Ansible against the local release mirror."""
+"""quorum.etcd.release run (as on a managed host, conftest.run_module) against the local release mirror."""
 import io
 import json
 import os

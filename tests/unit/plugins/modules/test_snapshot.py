@@ -1,4 +1,4 @@
-"""quorum.etcd.snapshot run through Ansible against real etcd: one member of each tested minor,
+"""quorum.etcd.snapshot run (as on a managed host, conftest.run_module) against real etcd: one member of each tested minor,
 and the session's three-member cluster (a snapshot changes nothing there, so it is shared)."""
 import hashlib
 import os

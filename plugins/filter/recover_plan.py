@@ -16,6 +16,8 @@ description:
   - Takes the hosts of the cluster group, hostvars (each host's C(__etcd_self) and what the role read of its
     member in C(__etcd_recover_read), that is C(etcd endpoint status) of a running member, C(snapshot status) of a
     stopped member's data) and the quorum.etcd.cluster_info result O(probe).
+  - The number of voters is what a running member lists (etcd answers a member list without a quorum), else
+    the hosts of the group and those left out.
   - Returns C(action), C(none) (healthy with every host), C(rejoin) (healthy, but hosts of the group are not
     members), C(force) (no leader and no majority running, so the survivor starts alone) or C(refuse); the
     C(survivor) with the highest revision, then raft index; each host's C(progress); and C(problems), the
@@ -36,6 +38,21 @@ options:
     description: What quorum.etcd.cluster_info answered for the group's client URLs.
     type: dict
     required: true
+  cluster_group:
+    description: The group's name, for messages.
+    type: str
+    default: etcd
+  data_dir:
+    description: The members' data directory, for messages.
+    type: str
+    default: /var/lib/etcd
+  left_out:
+    description:
+      - Hosts of the group that did not answer (destroyed for good) and that the run leaves out; they are not in O(_input).
+      - Their members count as voters only where no running member lists the membership.
+    type: list
+    elements: str
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -71,7 +88,7 @@ def _progress(host, variables):
             'raft_index': int(status['raftIndex']) if status.get('raftIndex') is not None else -1}
 
 
-def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/lib/etcd'):
+def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/lib/etcd', left_out=None):
     probe = probe or {}
     progress = [_progress(h, hostvars[h]) for h in group]
     candidates = sorted([p for p in progress if p['revision'] >= 0],
@@ -81,8 +98,11 @@ def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/li
     # A host that did not answer this run has no __etcd_self: its inventory name stands in.
     missing = [h for h in group if (hostvars[h].get('__etcd_self') or {}).get('name', h) not in started]
     healthy = bool(probe.get('healthy'))
-    # The member list answers only with a quorum; without one, the group is the membership.
-    voters = len(started) if healthy else len(group)
+    left_out = list(left_out or [])
+    # A running member lists the members it knows without a quorum (a local read); only where none
+    # runs does the group stand for the membership. Hosts destroyed for good may be gone from the group.
+    listed = [m for m in probe.get('members') or [] if not m.get('is_learner')]
+    voters = len(started) if healthy else len(listed) or len(group) + len(left_out)
     leader = probe.get('leader')
     said = '; '.join(probe.get('problems') or [])
     if healthy:
@@ -107,16 +127,23 @@ def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/li
                         'Restore a snapshot with quorum.etcd.restore' % (cluster_group, data_dir))
     survivor = candidates[0]['host'] if candidates else ''
     others = [h for h in group if h != survivor]
+    gone = ''
+    if left_out:
+        gone = ' %s did not answer and %s left out: ' % (', '.join(left_out), 'is' if len(left_out) == 1 else 'are')
+        gone += ('the new cluster does not have their members; take them out of group %s, or rebuild them and run '
+                 'quorum.etcd.scale' % cluster_group if action == 'force' else
+                 'where a host is gone for good, take it out of group %s and remove its member with quorum.etcd.scale '
+                 '(etcd_remove_members)' % cluster_group)
     report = {
         'none': 'the cluster is healthy (leader %s) with every host of group %s: nothing to recover, nothing was '
                 'changed' % ((leader or {}).get('name'), cluster_group),
         'rejoin': 'the cluster is healthy but %s are not members: they join one at a time' % ', '.join(missing),
         'force': 'the quorum is lost: %d of %d members run and there is no leader. %s has the most data and becomes '
                  'a one-member cluster; then %s join it one at a time with empty data. WARNING: writes that only the '
-                 'lost members had are gone.' % (len(running), voters, survivor, ', '.join(others)),
-    }.get(action, '')
+                 'lost members had are gone.' % (len(running), voters, survivor, ', '.join(others) or 'no other host'),
+    }.get(action, '') + gone
     return {'action': action, 'survivor': survivor, 'progress': progress, 'running': running, 'missing': missing,
-            'voters': voters, 'problems': problems, 'report': report}
+            'voters': voters, 'left_out': left_out, 'problems': problems, 'report': report}
 
 
 class FilterModule(object):

@@ -179,7 +179,8 @@ class PlaybookRun:
 
     rc, recap ({host: {ok, changed, failures, unreachable, skipped, rescued, ...}}),
     failed ([(host, task, msg)] in the order they happened, rescued ones included),
-    changed ([(task, host)]), seconds (wall time)."""
+    changed ([(task, host)]), reports (the msg of every task that did not fail, as debug prints it),
+    seconds (wall time)."""
 
     def __init__(self, inventory, playbook, *args):
         self.args = [playbook, *args]
@@ -196,6 +197,7 @@ class PlaybookRun:
         self.recap = report["stats"]
         self.failed = []
         self.changed = []
+        self.reports = []
         self.durations = []  # (task, seconds)
         for play in report["plays"]:
             for task in play["tasks"]:
@@ -205,6 +207,8 @@ class PlaybookRun:
                 for host, result in task["hosts"].items():
                     if result.get("failed"):
                         self.failed.append((host, task["task"]["name"], result.get("msg")))
+                    elif isinstance(result.get("msg"), str):
+                        self.reports.append(result["msg"])
                     if result.get("changed"):
                         self.changed.append((task["task"]["name"], host))
 

@@ -5,15 +5,18 @@ refused with every member untouched; a snapshot is restored on every member (key
 it back, keys from after it gone, a new cluster ID, the old data kept aside) and a re-run
 changes nothing; two members are lost for good while a writer runs and recover_quorum brings
 the cluster back to three members; on a cluster that has its quorum, recover_quorum changes
-nothing, or refuses when a member is down."""
+nothing, or refuses when a member is down; last, two hosts are destroyed (their containers
+removed) and recover_quorum, with them still in group etcd and two new hosts beside them,
+brings the cluster back to three members."""
 
 import base64
 import json
 import re
+import subprocess
 import time
 
 import lab
-from lab import INVENTORY, PlaybookRun, address, etcdctl_json, hosts
+from lab import INVENTORY, PlaybookRun, address, etcdctl_json, hosts, inventory_copy
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("etcd")}
@@ -26,8 +29,12 @@ BACKUP = "/var/lib/etcd-backup/recover-test.db"
 DROPIN = "/etc/systemd/system/etcd.service.d/recover-quorum.conf"
 
 
-def playbook(name, *args, **extra):
-    run = PlaybookRun(INVENTORY, name, *(list(args) + (["-e", json.dumps(extra)] if extra else [])))
+SPARE = {h.backend.name: h for h in hosts("spare")}
+SPARE_URL = {name: lab.client_url(address(host)) for name, host in SPARE.items()}
+
+
+def playbook(name, *args, inventory=INVENTORY, **extra):
+    run = PlaybookRun(inventory, name, *(list(args) + (["-e", json.dumps(extra)] if extra else [])))
     print("%s %s %s: rc=%d in %.1f s, changed per host %s" % (
         name, " ".join(args), json.dumps(extra), run.rc, run.seconds,
         {host: stats.get("changed") for host, stats in sorted(run.recap.items())}))
@@ -300,3 +307,55 @@ def test_recover_quorum_changes_nothing_while_the_cluster_has_its_quorum():
     finally:
         HOSTS[down].check_output("systemctl start etcd")
 
+
+
+def voters_seen_by(host):
+    found = etcdctl_json(host, "member", "list")["members"]
+    return sorted((m.get("name", ""), bool(m.get("isLearner")), bool(m.get("clientURLs"))) for m in found)
+
+
+def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(tmp_path):
+    """The disaster as it comes: two hosts gone at once (containers removed, no clean stop of etcd) while
+    the writer runs. The inventory still lists them, beside two new hosts: the dead ones are left out and
+    named, the survivor becomes a one-member cluster and the new hosts join it."""
+    wait_until("every member answers healthy", lambda: healthy_members() == sorted(URLS), timeout=60)
+    first_leader = leader()
+    survivor = next(name for name in NAMES if name != first_leader)
+    lost = [name for name in NAMES if name != survivor]
+    new = sorted(SPARE)
+    final = sorted([survivor] + new)
+    final_urls = [URL[survivor]] + [SPARE_URL[name] for name in new]
+    inventory = inventory_copy(tmp_path, {"etcd": NAMES + new})
+
+    with Writer([URL[survivor]] + [URL[n] for n in lost] + final_urls[1:], prefix="/recover/destroyed/",
+                tls=TLS) as writer:
+        wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
+        subprocess.run(["podman", "rm", "--force", "--time", "0"] + lost, check=True, capture_output=True)
+        stopped_at = writer.attempts
+        run = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True)
+        acknowledged = len(writer.acknowledged)
+        if run.rc == 0:
+            wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
+                       lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+    assert run.rc == 0, run
+    print("recap of the dead hosts: %s" % {name: run.recap.get(name) for name in lost})
+    reports = [m for m in run.reports if "did not answer and are left out" in m]
+    assert reports and "%s did not answer and are left out: the new cluster does not have their members" % (
+        ", ".join(lost)) in reports[0], run.reports
+    print(reports[0])
+
+    assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
+    number = lambda key: int(key.rsplit("/", 1)[1])  # noqa: E731
+    before = {k: v for k, v in writer.acknowledged.items() if number(k) < stopped_at}
+    held = read(survivor, "/recover/destroyed/")
+    gone = [k for k, v in before.items() if held.get(k) != v]
+    print("recover_quorum with %s destroyed: survivor %s; %d of %d writes acknowledged before the loss are gone;"
+          " playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))
+    writer.acknowledged = {k: v for k, v in writer.acknowledged.items() if number(k) >= stopped_at}
+    writer.verify(final_urls)
+
+    # The same inventory once the dead hosts are taken out of it: nothing left to do.
+    again = playbook("quorum.etcd.recover_quorum", inventory=inventory_copy(tmp_path / "after", {"etcd": final}),
+                     etcd_recover_quorum_confirm=True)
+    assert again.rc == 0, again
+    assert all(stats["changed"] == 0 for stats in again.recap.values()), again

@@ -80,3 +80,45 @@ def test_a_host_that_did_not_answer_counts_as_lost():
     result = recover_plan(GROUP, variables, probe())
     assert result['action'] == 'force' and result['survivor'] == 'etcd1'
     assert result['progress'][2]['state'] == 'unknown'
+
+
+def test_a_running_survivor_counts_the_voters_it_lists_when_the_dead_hosts_left_the_group():
+    # etcd2 and etcd3 were destroyed and taken out of the group: etcd1 runs alone, without a leader, and
+    # still lists the three members. Counting the group (1 of 1 running, a majority) would refuse.
+    alone = {'etcd1': hostvars(running(40, 100))['etcd1']}
+    result = recover_plan(['etcd1'], alone, probe(GROUP))
+    assert result['voters'] == 3 and result['action'] == 'force' and result['survivor'] == 'etcd1', result
+    assert result['problems'] == []
+    assert result['report'].startswith('the quorum is lost: 1 of 3 members run and there is no leader. etcd1 has the '
+                                       'most data and becomes a one-member cluster; then no other host join')
+    # Stopped, it lists nothing: the group stands for the membership, and it is still alone with its data.
+    stopped_alone = {'etcd1': hostvars(stopped(40))['etcd1']}
+    assert recover_plan(['etcd1'], stopped_alone, probe())['action'] == 'force'
+
+
+def test_hosts_that_did_not_answer_are_left_out_and_named():
+    # etcd2 and etcd3 were destroyed but are still listed; new1 and new2 replace them.
+    group = ['etcd1', 'new1', 'new2']
+    variables = {'etcd1': hostvars(running(40, 100))['etcd1'],
+                 'new1': {'__etcd_self': {'name': 'new1'}, '__etcd_recover_read': {'stdout': '{"state": "no data"}'}},
+                 'new2': {'__etcd_self': {'name': 'new2'}, '__etcd_recover_read': {'stdout': '{"state": "no data"}'}}}
+    result = recover_plan(group, variables, probe(GROUP), left_out=['etcd2', 'etcd3'])
+    assert result['action'] == 'force' and result['survivor'] == 'etcd1' and result['voters'] == 3, result
+    assert result['left_out'] == ['etcd2', 'etcd3']
+    assert result['report'].endswith('then new1, new2 join it one at a time with empty data. WARNING: writes that '
+                                     'only the lost members had are gone. etcd2, etcd3 did not answer and are left '
+                                     'out: the new cluster does not have their members; take them out of group etcd, '
+                                     'or rebuild them and run quorum.etcd.scale')
+    # Two of three members still run: a partition or a slow election, never a forced new cluster.
+    two_run = dict(variables, new1=hostvars(running(40, 100), running(40, 100))['etcd2'])
+    two_run['new1']['__etcd_self'] = {'name': 'etcd2'}
+    assert recover_plan(group, two_run, probe(GROUP), left_out=['etcd3'])['action'] == 'refuse'
+
+
+def test_a_healthy_cluster_names_the_hosts_left_out():
+    result = recover_plan(['etcd1', 'etcd2'], hostvars(running(9, 20), running(9, 20)),
+                          probe(GROUP, healthy=True, leader='etcd1', problems=()), left_out=['etcd3'])
+    assert result['action'] == 'none', result
+    assert result['report'].endswith('etcd3 did not answer and is left out: where a host is gone for good, take it '
+                                     'out of group etcd and remove its member with quorum.etcd.scale '
+                                     '(etcd_remove_members)')

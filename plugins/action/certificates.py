@@ -30,6 +30,7 @@ ARGUMENT_SPEC = {
     "ca_common_name": {"type": "str", "required": True},
     "separate_peer_ca": {"type": "bool", "default": False},
     "admin_organization": {"type": "str", "default": "quorum.etcd admin"},
+    "etcdctl_common_name": {"type": "str", "default": ""},
     "extra_sans": {"type": "list", "elements": "str", "default": []},
     "key_type": {"type": "str", "choices": ["ECC", "RSA"], "default": "ECC"},
     "rsa_bits": {"type": "int", "default": 3072},

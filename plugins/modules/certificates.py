@@ -86,6 +86,13 @@ options:
     description: Organization of the admin client certificate, which has no common name.
     type: str
     default: quorum.etcd admin
+  etcdctl_common_name:
+    description:
+      - When set, a client certificate C(etcdctl.crt) with this common name, for gRPC clients on the members
+        (C(etcdctl), the backup), which etcd lets in as the user of that name when authentication is on.
+      - Empty, no such certificate.
+    type: str
+    default: ""
   extra_sans:
     description: Names and addresses every member certificate carries besides the member's own.
     type: list

@@ -64,6 +64,11 @@ def certificate_specs(settings):
                 "usages": SERVER_AND_CLIENT})
     specs.append({"path": os.path.join(root, "admin"), "ca": "ca", "common_name": "",
                   "organization": settings.get("admin_organization") or "", "sans": [], "usages": CLIENT})
+    # etcdctl and the backup on the members speak gRPC, where etcd takes the common name for the
+    # user when authentication is on: they need no password.
+    if settings.get("etcdctl_common_name"):
+        specs.append({"path": os.path.join(root, "etcdctl"), "ca": "ca", "common_name": settings["etcdctl_common_name"],
+                      "organization": "", "sans": [], "usages": CLIENT})
     for client in settings.get("clients") or []:
         specs.append({"path": os.path.join(root, "clients", client["name"]), "ca": "ca",
                       "common_name": client.get("common_name", client["name"]),

@@ -57,8 +57,10 @@ def test_backups_are_verified_kept_and_uploaded(etcd_single, s3, tmp_path):
         made.append(os.path.basename(found.group(1)))
     print(done.stdout.strip())
     assert all(re.match(r'^unit-\d{8}T\d{6}Z\.db$', name) for name in made), made
-    # The newest two of its own naming, and everything else untouched (the lock file is its own).
-    assert sorted(os.listdir(directory)) == sorted(made[1:] + foreign + ['.etcd-backup.lock'])
+    # The newest two of its own naming, and everything else untouched (the lock and the members last
+    # listed are its own).
+    assert sorted(os.listdir(directory)) == sorted(made[1:] + foreign + ['.etcd-backup.lock',
+                                                                         '.etcd-backup-members.json'])
 
     newest = os.path.join(directory, made[-1])
     with open(newest, 'rb') as f:
@@ -79,6 +81,8 @@ def test_failures_exit_1_with_one_line_and_leave_no_file(etcd_single, s3, tmp_pa
     assert wrong.returncode == 1
     assert re.match(r'^etcd-backup: FAILED: upload to \S+ failed: HTTP 403 SignatureDoesNotMatch\n$', wrong.stderr), \
         wrong.stderr
+    # No member reachable at all: no seed, and none listed by an earlier run.
+    os.unlink(os.path.join(directory, '.etcd-backup-members.json'))
     saved = os.listdir(directory)  # the snapshot itself was good and stays
 
     unreachable = run(etcd_single, directory, ETCD_BACKUP_ENDPOINTS=dead_url())
@@ -90,3 +94,26 @@ def test_failures_exit_1_with_one_line_and_leave_no_file(etcd_single, s3, tmp_pa
     assert no_settings.stderr == ('etcd-backup: FAILED: ETCD_BACKUP_DIR is not set: the backup unit must load its '
                                   'settings file.\n')
     assert os.listdir(directory) == saved
+
+
+def test_the_members_listed_last_time_stand_in_for_a_seed_that_is_down(etcd_single, tmp_path):
+    directory = str(tmp_path)
+    first = run(etcd_single, directory)
+    assert first.returncode == 0, first.stderr
+    with open(os.path.join(directory, '.etcd-backup-members.json')) as f:
+        known = json.load(f)
+    assert known['client_urls'] == [etcd_single.client_url] and re.match(r'^[0-9a-f]+$', known['cluster_id']), known
+
+    # The seed (this host's own member, say) is down: the member listed last time gives the snapshot.
+    seed_down = run(etcd_single, directory, ETCD_BACKUP_ENDPOINTS=dead_url())
+    assert seed_down.returncode == 0, seed_down.stderr
+    assert re.match(r'^etcd-backup: saved \S+ .* from leader member [0-9a-f]+ at %s; ' % re.escape(etcd_single.client_url),
+                    seed_down.stdout), seed_down.stdout
+
+    # An address listed last time that now answers for another cluster is not backed up under this name.
+    with open(os.path.join(directory, '.etcd-backup-members.json'), 'w') as f:
+        json.dump(dict(known, cluster_id='1234abcd'), f)
+    other = run(etcd_single, directory, ETCD_BACKUP_ENDPOINTS=dead_url())
+    assert other.returncode == 1
+    assert ('the members listed last time now answer for cluster %s, not 1234abcd' % known['cluster_id']
+            in other.stderr), other.stderr

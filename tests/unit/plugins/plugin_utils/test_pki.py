@@ -330,3 +330,24 @@ def test_etcd_serves_and_trusts_the_certificates(etcd_bin, tmp_path):
     finally:
         etcd.terminate()
         etcd.wait(10)
+
+
+def test_etcdctl_gets_a_certificate_named_for_its_etcd_user(tmp_path):
+    """gRPC clients on the members (etcdctl, the backup) log in by the certificate's common name when
+    authentication is on; the admin certificate of the JSON gateway must have none."""
+    root = tmp_path / 'pki'
+    result = pki.converge(settings(root, etcdctl_common_name='root'))
+    assert result['certificates'] == 3 * 2 + 3
+    etcdctl = cert(str(root / 'etcdctl.crt'))
+    etcdctl.verify_directly_issued_by(cert(str(root / 'ca.crt')))
+    assert etcdctl.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == 'root'
+    assert list(etcdctl.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert os.stat(str(root / 'etcdctl.key')).st_mode & 0o777 == 0o600
+    assert cert(str(root / 'admin.crt')).subject.get_attributes_for_oid(NameOID.COMMON_NAME) == []
+    # Another user name is another certificate; none at all, no file issued.
+    renamed = pki.converge(settings(root, etcdctl_common_name='backup'))
+    assert renamed['changed']
+    assert cert(str(root / 'etcdctl.crt')).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == 'backup'
+    assert not pki.converge(settings(tmp_path / 'plain'))['certificates'] == 3 * 2 + 3
+    assert not (tmp_path / 'plain' / 'etcdctl.crt').exists()

@@ -66,6 +66,8 @@ options:
     description:
       - Members whose hosts are gone, to remove, each by name, hex ID or peer URL.
       - A member that was added but never started has no name; its ID or peer URL names it.
+      - A host of the group rebuilt under a listed member's name (no member data, the member does not answer) is
+        replaced; the old member is removed by ID and the host joins as a new one (C(rebuilt) in the result).
     type: list
     elements: str
     default: []
@@ -240,6 +242,21 @@ def _member_for(ref, members):
     return None
 
 
+def _rebuilt(ran, members, probe, remove_members):
+    """{member name: host} for the hosts of the group rebuilt under the name of a member listed in
+    etcd_remove_members (quorum.etcd.replace): no member data on the host and no answer from the
+    member. The old member is removed by ID, then the host joins as a new one."""
+    healthy_ids = [e.get('member_id') for e in probe.get('endpoints') or [] if e.get('healthy')]
+    found = {}
+    for ref in remove_members:
+        member = _member_for(ref, members)
+        view = next((v for v in ran if member and member.get('name') and v['name'] == member['name']), None)
+        if (view and not _get(view['info'], 'data_dir', 'initialized') and member['id'] not in healthy_ids
+                and view['state'] == 'present'):
+            found[member['name']] = view['host']
+    return found
+
+
 def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_group='etcd', membership_changes=False,
                  remove_members=None, allow_even_members=False, allow_nonempty_data_dir=False):
     if not isinstance(group, (list, tuple)):
@@ -269,13 +286,16 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
                         'play runs the hosts apart; run every host together, without serial or strategy: free '
                         '(the role itself changes members one at a time)' % (', '.join(behind), cluster_group))
 
+    rebuilt = _rebuilt(ran, members, probe, remove_members) if live else {}
     hosts = {}
     for view in ran:
         data_dir = _get(view['info'], 'data_dir') or {}
         hosts[view['host']] = {
-            'member': view['name'] in member_names,
+            # A host rebuilt empty under a member's name is not that member: it joins anew.
+            'member': view['name'] in member_names and view['name'] not in rebuilt,
             # Joining until it is a started voter: also a learner left by an interrupted run.
-            'joining': live and view['state'] == 'present' and view['name'] not in voter_names,
+            'joining': live and view['state'] == 'present' and (view['name'] not in voter_names
+                                                                 or view['name'] in rebuilt),
             'leaving': view['state'] == 'absent' and view['name'] in member_names,
             'initialized': bool(data_dir.get('initialized')),
             'data_dir_used': len(data_dir.get('entries') or []) > 0,
@@ -325,7 +345,7 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
     removed, not_members = [], []
     for ref in remove_members:
         found = _member_for(ref, members)
-        if found is None or (found.get('name') and found['name'] in group_names):
+        if found is None or (found.get('name') and found['name'] in group_names and found['name'] not in rebuilt):
             not_members.append(str(ref))
         elif found['id'] not in [r['id'] for r in removed]:
             removed.append({'ref': str(ref), 'id': found['id'], 'name': found.get('name') or '',
@@ -340,7 +360,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
                         % (', '.join(unknown), cluster_group))
     if not_members:
         problems.append('etcd_remove_members names %s, which are not members of the cluster (%s) or are hosts of '
-                        'group %s (mark those etcd_member_state: absent instead)'
+                        'group %s with member data or a member that answers (mark those etcd_member_state: absent '
+                        'instead; a host rebuilt empty under a member\'s name is replaced)'
                         % (', '.join(not_members), ', '.join(
                             '%s (ID %s)' % (m.get('name') or 'not started', m.get('id')) for m in members),
                            cluster_group))
@@ -362,7 +383,7 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         if part['joining']:
             before = joiners[:joiners.index(host) + 1]
             cluster = ','.join(current + ['%s=%s' % (views[j]['name'], views[j]['peer_url']) for j in before
-                                          if views[j]['name'] not in member_names])
+                                          if views[j]['name'] not in member_names or views[j]['name'] in rebuilt])
         else:
             cluster = bootstrap
         part['initial_cluster'] = frozen.get('ETCD_INITIAL_CLUSTER', cluster)
@@ -382,6 +403,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'leavers': leavers,
         # Each with the ID the member module removes it by.
         'remove': removed,
+        # Hosts rebuilt empty under a removed member's name, which join as new members.
+        'rebuilt': sorted(rebuilt.values()),
         'anchor': steady[0] if steady else '',
         'anchor_urls': anchor_urls,
         # For quorum.etcd.plan_in_play, which narrows the changes to the hosts still in the play.

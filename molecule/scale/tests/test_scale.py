@@ -3,7 +3,8 @@
 Converge deployed scale-1..3. The cases run in file order, each on the cluster the one
 before left: scale out to 5, a member removed behind the playbook's back re-joins, scale
 in to 3, a half-finished join is completed, a join that cannot succeed is undone, a
-destroyed host is replaced, a removal that would lose quorum is refused.
+destroyed host is replaced, a removal that would lose quorum is refused, a host rebuilt with the
+same name and address is replaced with quorum.etcd.replace.
 
 Each case that changes the cluster writes to it all along (tests/integration/writer.py)
 and then proves that every acknowledged write is present on every member."""
@@ -292,3 +293,27 @@ def test_a_removal_that_would_lose_quorum_is_refused(tmp_path):
             ETCDCTL + " endpoint health --endpoints=%s", ",".join(urls(voters))).rc == 0, timeout=60)
     writer.verify(urls(voters))
     assert_started_voters(voters)
+
+
+def test_a_host_rebuilt_with_the_same_name_and_address_is_replaced_in_one_run(tmp_path):
+    """scale-5's host is rebuilt from scratch (etcd, its data, its configuration and certificates gone; the
+    same name and address) while its old member is still a voter: quorum.etcd.replace removes the old
+    member and the host joins as a new one, with the writer running."""
+    voters = ["scale-1", "scale-2", "scale-5"]
+    old_id = member_id("scale-5")
+    with Writer(urls(["scale-1", "scale-2"]), prefix="/scale/rebuilt/", tls=client_tls()) as writer:
+        HOSTS["scale-5"].check_output(
+            "systemctl kill --signal=KILL etcd; systemctl disable --now etcd; rm -rf /var/lib/etcd /etc/etcd "
+            "/opt/etcd /usr/local/bin/etcd /usr/local/bin/etcdctl /usr/local/bin/etcdutl "
+            "/etc/systemd/system/etcd.service && systemctl daemon-reload")
+        run = run_playbook(tmp_path, voters, group_vars={"etcd_replace_member": "scale-5"},
+                           playbook="quorum.etcd.replace")
+    assert run.rc == 0, run
+    writer.verify(urls(voters))
+    assert_started_voters(voters)
+    assert member_id("scale-5") != old_id
+    # Run again: the member is whole now; the same variable finds nothing to replace and refuses, changing nothing.
+    again = run_playbook(tmp_path, voters, group_vars={"etcd_replace_member": "scale-5"}, playbook="quorum.etcd.replace")
+    assert again.rc != 0 and any("etcd_remove_members names scale-5" in (m or "") for m in again.messages), again
+    assert all(stats["changed"] == 0 for stats in again.recap.values()), again
+    assert member_id("scale-5") != old_id

@@ -336,3 +336,30 @@ def test_members_of_different_clusters_are_not_merged_into_one():
     assert ('the members of group etcd belong to different clusters: etcd1 in cluster aaa; etcd2, etcd3 in cluster '
             'bbb; take the host of the stray cluster out of the group, or empty its data, before deploying'
             ) in result['problems']
+
+
+def test_a_host_rebuilt_empty_under_a_members_name_is_replaced_when_listed():
+    # etcd3's host was rebuilt with the same name and address: no data, its old member does not answer.
+    hostvars = {'etcd1': deployed(1), 'etcd2': deployed(2), 'etcd3': host(3)}
+    found = probe([member(1), member(2), member(3)], leader=1)
+    for n, e in enumerate(found['endpoints'], 1):
+        e.update(healthy=n != 3, member_id=member(n)['id'])
+    found['endpoints'][2]['error'] = 'did not answer'
+    result = plan(hostvars, found, membership_changes=True, remove_members=['etcd3'])
+    assert result['problems'] == [], result['problems']
+    assert result['rebuilt'] == ['etcd3'] and result['joiners'] == ['etcd3'] and result['steady'] == ['etcd1', 'etcd2']
+    assert [r['id'] for r in result['remove']] == [member(3)['id']] and result['voters_after_removals'] == 2
+    # It joins the two members left, as itself.
+    assert result['hosts']['etcd3']['initial_cluster'] == ('etcd1=https://10.0.0.1:2380,etcd2=https://10.0.0.2:2380,'
+                                                           'etcd3=https://10.0.0.3:2380')
+    assert result['hosts']['etcd3']['initial_cluster_state'] == 'existing'
+
+    # Not listed: nothing is removed (the scale playbook says how to replace it).
+    assert plan(hostvars, found, membership_changes=True)['rebuilt'] == []
+    # A host that still holds member data, or whose member answers, is never replaced this way.
+    with_data = plan(dict(hostvars, etcd3=deployed(3)), found, membership_changes=True, remove_members=['etcd3'])
+    assert with_data['rebuilt'] == [] and any(p.startswith('etcd_remove_members names etcd3, which are not members')
+                                              for p in with_data['problems'])
+    found['endpoints'][2].update(healthy=True, error='')
+    answering = plan(hostvars, found, membership_changes=True, remove_members=['etcd3'])
+    assert answering['rebuilt'] == [] and answering['problems']

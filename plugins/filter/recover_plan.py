@@ -46,6 +46,13 @@ options:
     description: The members' data directory, for messages.
     type: str
     default: /var/lib/etcd
+  lost_hosts:
+    description:
+      - The hosts the operator says are destroyed for good (C(etcd_recover_quorum_lost_hosts)); the run refuses
+        unless they are exactly O(left_out).
+    type: list
+    elements: str
+    default: []
   left_out:
     description:
       - Hosts of the group that did not answer (destroyed for good) and that the run leaves out; they are not in O(_input).
@@ -64,7 +71,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: action, survivor, progress, running, missing, voters and problems.
+  description: action, survivor, progress, running, missing, voters, left_out, problems and report.
   type: dict
 '''
 
@@ -88,7 +95,8 @@ def _progress(host, variables):
             'raft_index': int(status['raftIndex']) if status.get('raftIndex') is not None else -1}
 
 
-def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/lib/etcd', left_out=None):
+def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/lib/etcd', left_out=None,
+                 lost_hosts=None):
     probe = probe or {}
     progress = [_progress(h, hostvars[h]) for h in group]
     candidates = sorted([p for p in progress if p['revision'] >= 0],
@@ -112,6 +120,19 @@ def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/li
     else:
         action = 'refuse'
     problems = []
+    lost_hosts = [str(h) for h in lost_hosts or []]
+    if sorted(left_out) != sorted(lost_hosts):
+        # A host the controller cannot reach may still run its member (a network partition, a bastion
+        # down): forcing a new cluster beside a majority that still serves would split it in two.
+        problems.append('%s: nothing was changed. A host that does not answer may still run its member; recover_quorum '
+                        'goes on without hosts only when etcd_recover_quorum_lost_hosts names exactly the hosts '
+                        'destroyed for good (now %s)'
+                        % ('; '.join(p for p in [
+                            ('%s did not answer' % ', '.join(left_out)) if left_out else '',
+                            ('%s answered but %s listed as lost' % (', '.join(h for h in lost_hosts if h not in left_out),
+                                                                    'is' if len(lost_hosts) == 1 else 'are'))
+                            if [h for h in lost_hosts if h not in left_out] else ''] if p),
+                           lost_hosts or 'empty'))
     if action == 'refuse' and leader is not None:
         problems.append('the cluster has a leader (%s), so its quorum is not lost, but it is not healthy: %s. Nothing '
                         'was changed: replace dead members with quorum.etcd.replace or quorum.etcd.scale; '
@@ -139,8 +160,9 @@ def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/li
                 'changed' % ((leader or {}).get('name'), cluster_group),
         'rejoin': 'the cluster is healthy but %s are not members: they join one at a time' % ', '.join(missing),
         'force': 'the quorum is lost: %d of %d members run and there is no leader. %s has the most data and becomes '
-                 'a one-member cluster; then %s join it one at a time with empty data. WARNING: writes that only the '
-                 'lost members had are gone.' % (len(running), voters, survivor, ', '.join(others) or 'no other host'),
+                 'a one-member cluster; then %s one at a time with empty data. WARNING: writes that only the '
+                 'lost members had are gone.' % (len(running), voters, survivor,
+                                                 ('%s join it' % ', '.join(others)) if others else 'no other host joins'),
     }.get(action, '') + gone
     return {'action': action, 'survivor': survivor, 'progress': progress, 'running': running, 'missing': missing,
             'voters': voters, 'left_out': left_out, 'problems': problems, 'report': report}

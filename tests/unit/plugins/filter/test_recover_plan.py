@@ -90,7 +90,7 @@ def test_a_running_survivor_counts_the_voters_it_lists_when_the_dead_hosts_left_
     assert result['voters'] == 3 and result['action'] == 'force' and result['survivor'] == 'etcd1', result
     assert result['problems'] == []
     assert result['report'].startswith('the quorum is lost: 1 of 3 members run and there is no leader. etcd1 has the '
-                                       'most data and becomes a one-member cluster; then no other host join')
+                                       'most data and becomes a one-member cluster; then no other host joins')
     # Stopped, it lists nothing: the group stands for the membership, and it is still alone with its data.
     stopped_alone = {'etcd1': hostvars(stopped(40))['etcd1']}
     assert recover_plan(['etcd1'], stopped_alone, probe())['action'] == 'force'
@@ -102,7 +102,16 @@ def test_hosts_that_did_not_answer_are_left_out_and_named():
     variables = {'etcd1': hostvars(running(40, 100))['etcd1'],
                  'new1': {'__etcd_self': {'name': 'new1'}, '__etcd_recover_read': {'stdout': '{"state": "no data"}'}},
                  'new2': {'__etcd_self': {'name': 'new2'}, '__etcd_recover_read': {'stdout': '{"state": "no data"}'}}}
-    result = recover_plan(group, variables, probe(GROUP), left_out=['etcd2', 'etcd3'])
+    # Not reaching a host does not prove it is gone: without the operator's list, refused.
+    unsaid = recover_plan(group, variables, probe(GROUP), left_out=['etcd2', 'etcd3'])
+    assert unsaid['problems'] == ['etcd2, etcd3 did not answer: nothing was changed. A host that does not answer may '
+                                  'still run its member; recover_quorum goes on without hosts only when '
+                                  'etcd_recover_quorum_lost_hosts names exactly the hosts destroyed for good (now '
+                                  'empty)'], unsaid['problems']
+    wrong = recover_plan(group, variables, probe(GROUP), left_out=['etcd2', 'etcd3'], lost_hosts=['etcd2', 'new1'])
+    assert wrong['problems'][0].startswith('etcd2, etcd3 did not answer; new1 answered but are listed as lost'), wrong
+    result = recover_plan(group, variables, probe(GROUP), left_out=['etcd2', 'etcd3'], lost_hosts=['etcd3', 'etcd2'])
+    assert result['problems'] == [], result['problems']
     assert result['action'] == 'force' and result['survivor'] == 'etcd1' and result['voters'] == 3, result
     assert result['left_out'] == ['etcd2', 'etcd3']
     assert result['report'].endswith('then new1, new2 join it one at a time with empty data. WARNING: writes that '
@@ -112,12 +121,13 @@ def test_hosts_that_did_not_answer_are_left_out_and_named():
     # Two of three members still run: a partition or a slow election, never a forced new cluster.
     two_run = dict(variables, new1=hostvars(running(40, 100), running(40, 100))['etcd2'])
     two_run['new1']['__etcd_self'] = {'name': 'etcd2'}
-    assert recover_plan(group, two_run, probe(GROUP), left_out=['etcd3'])['action'] == 'refuse'
+    assert recover_plan(group, two_run, probe(GROUP), left_out=['etcd3'], lost_hosts=['etcd3'])['action'] == 'refuse'
 
 
 def test_a_healthy_cluster_names_the_hosts_left_out():
     result = recover_plan(['etcd1', 'etcd2'], hostvars(running(9, 20), running(9, 20)),
-                          probe(GROUP, healthy=True, leader='etcd1', problems=()), left_out=['etcd3'])
+                          probe(GROUP, healthy=True, leader='etcd1', problems=()), left_out=['etcd3'],
+                          lost_hosts=['etcd3'])
     assert result['action'] == 'none', result
     assert result['report'].endswith('etcd3 did not answer and is left out: where a host is gone for good, take it '
                                      'out of group etcd and remove its member with quorum.etcd.scale '

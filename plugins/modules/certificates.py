@@ -17,7 +17,8 @@ description:
   - Lays out in O(dir) on the controller the CA key and certificate (C(ca.key), C(ca.crt); with O(separate_peer_ca)
     also C(peer-ca.key), C(peer-ca.crt), otherwise C(peer-ca.crt) is a copy of C(ca.crt)), for every member of
     O(members) a server and a peer certificate (C(<host>/server.crt), C(<host>/peer.crt) and their keys), the admin
-    client certificate (C(admin.crt)) and one client certificate per entry of O(clients) (C(clients/<name>.crt)).
+    client certificate (C(admin.crt)), with O(etcdctl_common_name) the client certificate of C(etcdctl) on the
+    members (C(etcdctl.crt)), and one client certificate per entry of O(clients) (C(clients/<name>.crt)).
   - A member's certificates carry its name as common name, and as subject alternative names its address, C(127.0.0.1),
     C(::1), C(localhost), the host name, the member name and O(extra_sans).
   - Idempotent. A key is kept while it has the wanted type and size. A certificate is issued again only when it is

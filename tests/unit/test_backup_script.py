@@ -60,7 +60,7 @@ def test_backups_are_verified_kept_and_uploaded(etcd_single, s3, tmp_path):
     # The newest two of its own naming, and everything else untouched (the lock and the members last
     # listed are its own).
     assert sorted(os.listdir(directory)) == sorted(made[1:] + foreign + ['.etcd-backup.lock',
-                                                                         '.etcd-backup-members.json'])
+                                                                         '.unit-members.json'])
 
     newest = os.path.join(directory, made[-1])
     with open(newest, 'rb') as f:
@@ -82,7 +82,7 @@ def test_failures_exit_1_with_one_line_and_leave_no_file(etcd_single, s3, tmp_pa
     assert re.match(r'^etcd-backup: FAILED: upload to \S+ failed: HTTP 403 SignatureDoesNotMatch\n$', wrong.stderr), \
         wrong.stderr
     # No member reachable at all: no seed, and none listed by an earlier run.
-    os.unlink(os.path.join(directory, '.etcd-backup-members.json'))
+    os.unlink(os.path.join(directory, '.unit-members.json'))
     saved = os.listdir(directory)  # the snapshot itself was good and stays
 
     unreachable = run(etcd_single, directory, ETCD_BACKUP_ENDPOINTS=dead_url())
@@ -100,7 +100,7 @@ def test_the_members_listed_last_time_stand_in_for_a_seed_that_is_down(etcd_sing
     directory = str(tmp_path)
     first = run(etcd_single, directory)
     assert first.returncode == 0, first.stderr
-    with open(os.path.join(directory, '.etcd-backup-members.json')) as f:
+    with open(os.path.join(directory, '.unit-members.json')) as f:
         known = json.load(f)
     assert known['client_urls'] == [etcd_single.client_url] and re.match(r'^[0-9a-f]+$', known['cluster_id']), known
 
@@ -111,7 +111,7 @@ def test_the_members_listed_last_time_stand_in_for_a_seed_that_is_down(etcd_sing
                     seed_down.stdout), seed_down.stdout
 
     # An address listed last time that now answers for another cluster is not backed up under this name.
-    with open(os.path.join(directory, '.etcd-backup-members.json'), 'w') as f:
+    with open(os.path.join(directory, '.unit-members.json'), 'w') as f:
         json.dump(dict(known, cluster_id='1234abcd'), f)
     other = run(etcd_single, directory, ETCD_BACKUP_ENDPOINTS=dead_url())
     assert other.returncode == 1

@@ -124,15 +124,13 @@ def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/li
     if sorted(left_out) != sorted(lost_hosts):
         # A host the controller cannot reach may still run its member (a network partition, a bastion
         # down): forcing a new cluster beside a majority that still serves would split it in two.
+        answered = [h for h in lost_hosts if h not in left_out]
+        mismatch = (['%s did not answer' % ', '.join(left_out)] if left_out else []) + (
+            ['%s answered but %s listed as lost' % (', '.join(answered), 'is' if len(lost_hosts) == 1 else 'are')]
+            if answered else [])
         problems.append('%s: nothing was changed. A host that does not answer may still run its member; recover_quorum '
                         'goes on without hosts only when etcd_recover_quorum_lost_hosts names exactly the hosts '
-                        'destroyed for good (now %s)'
-                        % ('; '.join(p for p in [
-                            ('%s did not answer' % ', '.join(left_out)) if left_out else '',
-                            ('%s answered but %s listed as lost' % (', '.join(h for h in lost_hosts if h not in left_out),
-                                                                    'is' if len(lost_hosts) == 1 else 'are'))
-                            if [h for h in lost_hosts if h not in left_out] else ''] if p),
-                           lost_hosts or 'empty'))
+                        'destroyed for good (now %s)' % ('; '.join(mismatch), lost_hosts or 'empty'))
     if action == 'refuse' and leader is not None:
         problems.append('the cluster has a leader (%s), so its quorum is not lost, but it is not healthy: %s. Nothing '
                         'was changed: replace dead members with quorum.etcd.replace or quorum.etcd.scale; '

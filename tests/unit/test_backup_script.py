@@ -6,14 +6,17 @@ import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
+import urllib.parse
 
 import boto3
 import botocore.config
 import pytest
 
-from conftest import REPO, dead_url, free_port
+from conftest import DEFAULT_VERSION, REPO, dead_url, free_port
 
 SCRIPT = os.path.join(REPO, 'roles', 'backup', 'files', 'etcd-backup')
 S3_SERVER = os.path.join(REPO, 'tests', 'lab', 's3_server.py')
@@ -79,7 +82,7 @@ def test_failures_exit_1_with_one_line_and_leave_no_file(etcd_single, s3, tmp_pa
     directory = str(tmp_path)
     wrong = run(etcd_single, directory, s3, AWS_SECRET_ACCESS_KEY=s3['secret_key'] + 'x')
     assert wrong.returncode == 1
-    assert re.match(r'^etcd-backup: FAILED: upload to \S+ failed: HTTP 403 SignatureDoesNotMatch\n$', wrong.stderr), \
+    assert re.match(r'^etcd-backup: FAILED: upload: PUT \S+ failed: HTTP 403 SignatureDoesNotMatch\n$', wrong.stderr), \
         wrong.stderr
     # No member reachable at all: no seed, and none listed by an earlier run.
     os.unlink(os.path.join(directory, '.unit-members.json'))
@@ -117,3 +120,110 @@ def test_the_members_listed_last_time_stand_in_for_a_seed_that_is_down(etcd_sing
     assert other.returncode == 1
     assert ('the members listed last time now answer for cluster %s, not 1234abcd' % known['cluster_id']
             in other.stderr), other.stderr
+
+
+class FlakyDoor:
+    """A TCP port in front of the S3 server that answers its first ``failures`` connections with HTTP 503
+    and passes every later one through: storage that fails for a moment, as it does."""
+
+    def __init__(self, target_url, failures):
+        target = urllib.parse.urlsplit(target_url)
+        self.target = (target.hostname, target.port)
+        self.failures, self.refused = failures, 0
+        self.listener = socket.create_server(('127.0.0.1', 0))
+        self.url = 'http://127.0.0.1:%d' % self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.refused < self.failures:
+                self.refused += 1
+                self._read_request(client)
+                client.sendall(b'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _read_request(client):
+        """The whole request, body too: a 503 sent before it would reach the sender as a broken pipe."""
+        data = b''
+        while b'\r\n\r\n' not in data:
+            data += client.recv(65536)
+        head, body = data.split(b'\r\n\r\n', 1)
+        length = re.search(rb'(?im)^content-length:\s*(\d+)', head)
+        left = int(length.group(1)) - len(body) if length else 0
+        while left > 0:
+            left -= len(client.recv(min(left, 65536)))
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.mark.parametrize('etcd_single', [DEFAULT_VERSION], indirect=True)
+def test_uploads_are_tried_again_and_the_bucket_keeps_its_own_number(etcd_single, s3, tmp_path):
+    door = FlakyDoor(s3['url'], failures=2)
+    try:
+        made = []
+        for number in range(3):
+            done = run(etcd_single, str(tmp_path), dict(s3, url=door.url), ETCD_BACKUP_S3_PREFIX='retried/',
+                       ETCD_BACKUP_S3_KEEP='2')
+            assert done.returncode == 0, done.stderr
+            made.append(re.match(r'^etcd-backup: saved \S+/(\S+) \(', done.stdout).group(1))
+            if number == 0:
+                # The first two tries of the first upload met the 503, the third went through.
+                tries = done.stderr.splitlines()
+                assert len(tries) == 2 and all(re.match(r'^etcd-backup: upload, try [12] of 3: PUT \S+ failed: '
+                                                        r'HTTP 503; trying again$', t) for t in tries), tries
+                print(tries[0])
+        print(done.stdout.strip())
+        assert done.stdout.strip().endswith('uploaded to s3://%s/retried/%s (kept 2 there, deleted 1 older); kept 2, '
+                                            'deleted 1 older' % (s3['bucket'], made[-1])), done.stdout
+    finally:
+        door.close()
+    client = boto3.client('s3', endpoint_url=s3['url'], region_name=s3['region'],
+                          aws_access_key_id=s3['access_key'], aws_secret_access_key=s3['secret_key'],
+                          config=botocore.config.Config(s3={'addressing_style': 'path'}))
+    keys = sorted(o['Key'] for o in client.list_objects_v2(Bucket=s3['bucket'], Prefix='retried/')['Contents'])
+    assert keys == ['retried/' + name for name in made[1:]], keys
+
+
+@pytest.mark.parametrize('etcd_single', [DEFAULT_VERSION], indirect=True)
+def test_a_snapshot_that_would_fill_the_disk_is_refused_and_a_killed_runs_files_are_removed(etcd_single, tmp_path):
+    directory = str(tmp_path)
+    killed = ['.unit-20260101T000000Z.db.tmp', '.unit-20260101T000000Z.db.tmp.part']
+    for name in killed + ['.other-20260101T000000Z.db.tmp']:
+        open(os.path.join(directory, name), 'w').close()
+    free_mib = os.statvfs(directory).f_bavail * os.statvfs(directory).f_frsize // (1 << 20)
+    full = run(etcd_single, directory, ETCD_BACKUP_MIN_FREE_MB=str(free_mib + 1024))
+    assert full.returncode == 1
+    assert re.match(r'^etcd-backup: FAILED: %s has \d+ MiB free; a snapshot of the \d+ MiB database would leave less '
+                    r'than the %d MiB ETCD_BACKUP_MIN_FREE_MB keeps free: nothing was saved\. '
+                    % (re.escape(directory), free_mib + 1024), full.stderr), full.stderr
+    print(full.stderr.strip())
+    # The killed run's temporary files of this naming are gone, another naming's stay, nothing was saved.
+    assert sorted(os.listdir(directory)) == ['.etcd-backup.lock', '.other-20260101T000000Z.db.tmp',
+                                             '.unit-members.json']

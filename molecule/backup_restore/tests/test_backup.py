@@ -26,6 +26,7 @@ NAMES = sorted(HOSTS)
 FIRST = HOSTS[NAMES[0]]  # the playbook's default: the first host of group etcd
 URLS = [client_url(address(h)) for _, h in sorted(HOSTS.items())]
 KEEP = group_var("etcd", "etcd_backup_keep")
+S3_KEEP = group_var("etcd", "etcd_backup_s3_keep")
 BACKUP_DIR = "/var/lib/etcd-backup"
 SERVICE = "etcd-backup.service"
 PATTERN = re.compile(r"^etcd-cluster-\d{8}T\d{6}Z\.db$")
@@ -154,7 +155,7 @@ def test_our_signature_with_a_wrong_secret_is_refused_and_the_unit_fails():
     assert done[0].rc != 0
     assert done[1] == "failed"
     lines = journal_lines(FIRST, since)
-    assert len(lines) == 1 and "FAILED: upload to " in lines[0] and "HTTP 403 SignatureDoesNotMatch" in lines[0], lines
+    assert len(lines) == 1 and "FAILED: upload: PUT " in lines[0] and "HTTP 403 SignatureDoesNotMatch" in lines[0], lines
     print(lines[0])
 
 
@@ -175,6 +176,17 @@ def test_retention_keeps_the_newest_files_of_its_own_naming_while_writes_go_on()
     assert snapshots() == made[-KEEP:]
     listing = FIRST.check_output("ls -1A %s", BACKUP_DIR).split()
     assert all(name in listing for name in foreign), listing
+    # The bucket keeps its own number of uploads, of this naming only.
+    state, client = s3()
+    client.put_object(Bucket=state["bucket"], Key=PREFIX + foreign[2], Body=b"not ours")
+    before = snapshots()
+    done = run_backup()
+    assert done.rc == 0, done.stderr
+    made.extend(sorted(set(snapshots()) - set(before)))
+    uploads = sorted(o["Key"][len(PREFIX):] for o in
+                     client.list_objects_v2(Bucket=state["bucket"], Prefix=PREFIX).get("Contents", []))
+    assert len(made) > S3_KEEP and uploads == sorted(made[-S3_KEEP:] + [foreign[2]]), uploads
+    print("the bucket keeps %d uploads: %s" % (S3_KEEP, ", ".join(uploads)))
     FIRST.check_output("cd %s && rm -f %s", BACKUP_DIR, " ".join(foreign))
 
 

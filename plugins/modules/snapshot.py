@@ -61,6 +61,14 @@ options:
       - Permissions of the saved snapshot. A snapshot holds every key and value of the cluster, secrets included.
     type: str
     default: '0600'
+  min_free_mb:
+    description:
+      - MiB that must stay free in the directory of O(path) once the snapshot is written. A snapshot is about as
+        large as the member's database (its C(dbSize)); when less would be left, nothing is written and the module
+        fails, naming the free space and the database size.
+      - V(0) only requires room for the snapshot itself.
+    type: int
+    default: 256
   etcdutl:
     description:
       - Path of C(etcdutl), used for C(etcdutl snapshot status). When it does not exist (etcd 3.4 has no etcdutl),
@@ -291,6 +299,17 @@ def candidates(client, endpoints):
     return ordered, problems
 
 
+def free_space_problem(directory, db_size, min_free_mb):
+    """Why a snapshot of a db_size database would not fit in directory with min_free_mb left, or None."""
+    stat = os.statvfs(directory)
+    free, reserve = stat.f_bavail * stat.f_frsize, max(0, min_free_mb) << 20
+    if free >= db_size + reserve:
+        return None
+    return ('%s has %d MiB free; a snapshot of the %d MiB database would leave less than min_free_mb %d MiB: nothing '
+            'was written. Free space there, or compact and defragment the database.'
+            % (directory, free >> 20, -(-db_size >> 20), reserve >> 20))
+
+
 def main():
     argument_spec = etcd_argument_spec()
     argument_spec.update(
@@ -298,6 +317,7 @@ def main():
         path=dict(type='path', required=True),
         force=dict(type='bool', default=False),
         mode=dict(type='str', default='0600'),
+        min_free_mb=dict(type='int', default=256),
         etcdutl=dict(type='path', default='/usr/local/bin/etcdutl'),
         etcdctl=dict(type='path', default='/usr/local/bin/etcdctl'),
     )
@@ -347,6 +367,10 @@ def main():
 
     def describe(status):
         return '%s (ID %s)' % (names.get(status['member_id']) or 'member', status['member_id'])
+
+    room = free_space_problem(directory, max(m['db_size'] or 0 for m in members), params['min_free_mb'])
+    if room:
+        fail(room)
 
     result['changed'] = True
     if module.check_mode:

@@ -123,12 +123,17 @@ def test_check_mode_and_failures_write_nothing(run_tasks, etcd_cluster, tmp_path
     target.mkdir()
     path = str(target / 'snap.db')
     no_tool = dict(etcdutl=str(tmp_path / 'none' / 'etcdutl'), etcdctl=str(tmp_path / 'none' / 'etcdctl'))
-    plan, unreachable, no_dir, no_bin = run_tasks([
+    free_mib = os.statvfs(str(target)).f_bavail * os.statvfs(str(target)).f_frsize >> 20
+    plan, unreachable, no_dir, no_bin, full = run_tasks([
         ('snapshot', dict(args, endpoints=[m.client_url for m in etcd_cluster], path=path), True),
         ('snapshot', dict(args, endpoints=[dead_url(), dead_url()], path=path)),
         ('snapshot', dict(args, endpoints=[etcd_cluster[0].client_url], path=str(tmp_path / 'nodir' / 'x.db'))),
         ('snapshot', dict(no_tool, endpoints=[etcd_cluster[0].client_url], path=path)),
+        ('snapshot', dict(args, endpoints=[etcd_cluster[0].client_url], path=path, min_free_mb=free_mib + 1024)),
     ])
+    assert full['failed'] is True and full['changed'] is False
+    assert full['msg'].startswith('%s has ' % target) and ('would leave less than min_free_mb %d MiB: nothing was '
+                                                           'written' % (free_mib + 1024)) in full['msg'], full['msg']
     assert plan.get('failed') is not True, plan
     assert plan['changed'] is True
     assert plan['actions'] == ['Would save a snapshot from %s (ID %s) at %s to %s.' % (

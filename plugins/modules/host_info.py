@@ -14,7 +14,8 @@ description:
     firewalld opens, and whether the etcd service is running and enabled.
   - One module call instead of fact gathering, C(find), C(stat) and C(systemctl) tasks. The server
     role decides from it how each member starts and which of its tasks have anything to do.
-  - Reads only; never changes the host.
+  - Reads only, except that with O(lock) it also takes the run lock of M(quorum.etcd.run_lock) in the same
+    call, and fails when another run holds it.
 author:
   - quorum.etcd contributors
 attributes:
@@ -84,6 +85,33 @@ options:
         description: Seconds each request may take.
         type: float
         default: 2
+  lock:
+    description:
+      - Also take the lock that keeps other runs off the cluster (see M(quorum.etcd.run_lock)); the playbooks that
+        change a cluster set it on the first host they reach. Fails, naming the run that holds it, when another
+        run holds it. Taking it reports no change; in check mode it is only looked at.
+    type: dict
+    suboptions:
+      path:
+        description: The lock file.
+        type: path
+        required: true
+      owner:
+        description: The run's own identity.
+        type: str
+        required: true
+      holder:
+        description: Who holds it, in words.
+        type: str
+        default: ""
+      timeout:
+        description: Seconds after which a lock left behind counts as expired.
+        type: int
+        default: 7200
+      force:
+        description: Take the lock even when another run holds it.
+        type: bool
+        default: false
 notes:
   - Needs C(ip) from iproute2 and, for the service states, C(systemctl).
 """
@@ -172,6 +200,10 @@ service_enabled:
   description: Whether the etcd unit O(service) starts at boot.
   returned: always
   type: bool
+lock_note:
+  description: With O(lock), what stood in the way and was replaced (an expired or broken lock), or null.
+  returned: always
+  type: str
 certificates:
   description:
     - For each file of O(certificates), the SHA-256 fingerprints (lower-case hex of the DER) of the certificates
@@ -202,6 +234,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient
 from ansible_collections.quorum.etcd.plugins.module_utils.pem import file_fingerprints
+from ansible_collections.quorum.etcd.plugins.module_utils import run_lock
 
 
 def _ip_json(module, args):
@@ -392,9 +425,25 @@ def main():
                 password=dict(type="str", no_log=True),
                 timeout=dict(type="float", default=2.0),
             ), required_together=[["client_cert", "client_key"], ["user", "password"]]),
+            lock=dict(type="dict", options=dict(
+                path=dict(type="path", required=True),
+                owner=dict(type="str", required=True),
+                holder=dict(type="str", default=""),
+                timeout=dict(type="int", default=7200),
+                force=dict(type="bool", default=False),
+            )),
         ),
         supports_check_mode=True,
     )
+    lock = module.params["lock"]
+    lock_note = None
+    if lock:
+        # First: a run that may not go on reads nothing more.
+        try:
+            lock_note = run_lock.acquire(lock["path"], lock["owner"], lock["holder"], lock["timeout"], lock["force"],
+                                         module.check_mode)
+        except run_lock.LockHeld as e:
+            module.fail_json(msg=str(e), changed=False)
     ipv4, ipv6, by_interface = _addresses(module)
     result = dict(
         changed=False,
@@ -409,6 +458,7 @@ def main():
         firewalld_active=_unit_is(module, "is-active", "firewalld"),
         service_active=_unit_is(module, "is-active", module.params["service"]),
         service_enabled=_unit_is(module, "is-enabled", module.params["service"]),
+        lock_note=lock_note,
     )
     result["firewalld_ports"] = _firewalld_ports(module) if result["firewalld_active"] else []
     result["cluster"] = _cluster(module.params["probe"], result["config"])

@@ -97,6 +97,8 @@ def stopped_at(run, name):
 def playbook(name, *args):
     run = PlaybookRun(INVENTORY, name, *args)
     print("%s %s: rc=%d in %.1f s" % (name, " ".join(args), run.rc, run.seconds))
+    print("  slowest tasks: " + "; ".join("%s %.1f s" % (task.split(" : ")[-1], seconds)
+                                          for task, seconds in run.slowest(5)))
     for host, task, msg in run.failed:
         print("  failed on %s: %s: %s" % (host, task, str(msg)[:600]))
     return run

@@ -3,7 +3,14 @@
 The cases run in file order, each on the cluster the one before left: check mode restarts
 nothing; every member restarts exactly once, the leader last; a member whose configuration is
 broken stops the run at its restart, the member after it is untouched and writes go on; the
-server role then repairs it through the same gates."""
+server role then repairs it through the same gates; a deploy started while a rolling restart
+runs is refused by the run lock with nothing changed, and a lock left behind is broken only when
+asked."""
+
+import json
+import shlex
+import threading
+import time
 
 from restarts import (BAD_SETTING, HOSTS, NAMES, URLS, break_config, leader, order, playbook, start_times,
                       starts_logged_all, stopped_at, wait_until)
@@ -91,3 +98,47 @@ def test_a_running_but_disabled_member_is_restarted_for_its_changes():
     assert {n: after[n] for n in NAMES if n != name} == {n: before[n] for n in NAMES if n != name}
     assert HOSTS[name].service("etcd").is_enabled
     assert "# changed by hand" not in HOSTS[name].file("/etc/etcd/etcd.conf").content_string
+
+
+LOCK = "/run/quorum-etcd/etcd-cluster.lock"  # etcd_run_lock_dir / etcd_cluster_token, on the group's first host
+
+
+def test_a_second_run_while_one_changes_the_cluster_is_refused_with_nothing_changed():
+    lock_host = HOSTS[NAMES[0]]
+    # The failed run above gave its lock back (the repair that followed ran): nothing is left behind.
+    assert not lock_host.file(LOCK).exists
+    first = []
+    with Writer(URLS, prefix="/rolling/locked/", tls=client_tls()) as writer:
+        rolling = threading.Thread(target=lambda: first.append(playbook("quorum.etcd.rolling_restart")))
+        rolling.start()
+        try:
+            wait_until("the rolling restart holds the lock", lambda: lock_host.file(LOCK).exists)
+            before = start_times()
+            second = playbook("quorum.etcd.deploy")
+        finally:
+            rolling.join()
+    writer.verify(URLS)
+    assert first and first[0].rc == 0, first
+    assert second.rc != 0 and all(stats["changed"] == 0 for stats in second.recap.values()), second
+    refusal = [m for m in second.messages if "another run holds the lock of this cluster" in (m or "")]
+    assert refusal and "Restart the etcd members one at a time, the leader last" in refusal[0] and LOCK in refusal[0], second.messages
+    print("refused: %s" % refusal[0])
+    # Only the first run restarted members, and it gave the lock back.
+    assert all(start_times()[n] >= before[n] for n in NAMES)
+    assert not lock_host.file(LOCK).exists
+
+
+def test_a_lock_left_behind_by_a_run_that_died_is_broken_only_when_asked():
+    lock_host = HOSTS[NAMES[0]]
+    left = json.dumps({"owner": "gone", "holder": "deploy by ci on a dead controller", "since": time.time() - 60,
+                       "expires": time.time() + 3600})
+    lock_host.check_output("mkdir -p /run/quorum-etcd && printf '%%s' %s > %s" % (shlex.quote(left), LOCK))
+    refused = playbook("quorum.etcd.deploy")
+    assert refused.rc != 0 and any("(deploy by ci on a dead controller, since " in (m or "")
+                                   for m in refused.messages), refused.messages
+    broke = playbook("quorum.etcd.deploy", "-e", "etcd_run_lock_break=true")
+    assert broke.rc == 0, broke
+    assert any(m.startswith("broke the lock of %s (deploy by ci on a dead controller" % LOCK) for m in broke.reports), \
+        broke.reports
+    assert all(stats["changed"] == 0 for stats in broke.recap.values()), broke
+    assert not lock_host.file(LOCK).exists

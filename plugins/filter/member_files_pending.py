@@ -91,6 +91,8 @@ def member_files_pending(host_info, user=None, directories=None, files=None, sec
         digest = hashlib.sha1(spec['content'].encode('utf-8')).hexdigest()
         if not _same_entry(found, spec, 'file') or found.get('checksum') != digest:
             pending.append(spec['path'])
+        elif spec.get('staged_as') and paths.get(spec['staged_as']):
+            pending.append(spec['staged_as'])  # left by a run that stopped: removed
     open_now = (host_info or {}).get('firewalld_ports') or []
     pending.extend('firewalld port %s' % p for p in firewalld_ports or [] if p not in open_now)
     return pending

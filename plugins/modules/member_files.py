@@ -106,6 +106,14 @@ options:
         description: Show this file's change in diff mode.
         type: bool
         default: true
+      staged_as:
+        description:
+          - Where a new content waits while O(files[].path) exists and differs. The active file is left as it is
+            until the service's own restart moves this one in its place (the server role's restart step), so a
+            member whose restart never comes keeps running with, and restarting from, what it has.
+          - When O(files[].path) already has the content, a file left at O(files[].staged_as) is removed.
+          - A staged difference counts as one needing a restart (RV(restart)), on every run until it is in place.
+        type: path
   secret_files:
     description:
       - Like O(files), for private keys and passwords. Their content is never logged nor shown in a diff.
@@ -173,6 +181,7 @@ FILE_OPTIONS = dict(
     mode=dict(type='str', required=True),
     restart=dict(type='bool', default=False),
     diff=dict(type='bool', default=True),
+    staged_as=dict(type='path'),
 )
 # Only the content of a key is secret: its path, owner and mode stay readable in the output.
 SECRET_FILE_OPTIONS = dict(FILE_OPTIONS, content=dict(type='str', required=True, no_log=True))
@@ -268,17 +277,37 @@ def _set_owner_and_mode(path, uid, gid, mode):
     os.chmod(path, mode)
 
 
+def _read(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read(), os.stat(path)
+    except FileNotFoundError:
+        return None, None
+
+
 def ensure_file(module, spec, changed, diffs, secret):
+    """Lay the file down; True when its active content or owner or mode was (or will be, staged) different."""
     path, mode = spec['path'], int(spec['mode'], 8)
     uid, gid = _ids(module, spec['owner'], spec['group'])
     wanted = spec['content'].encode('utf-8')
-    try:
-        with open(path, 'rb') as handle:
-            before = handle.read()
-        now = os.stat(path)
-    except FileNotFoundError:
-        before, now = None, None
-    if before == wanted and (now.st_uid, now.st_gid, now.st_mode & 0o7777) == (uid, gid, mode):
+    before, now = _read(path)
+    same = before == wanted and (now.st_uid, now.st_gid, now.st_mode & 0o7777) == (uid, gid, mode)
+    staged = spec.get('staged_as')
+    if staged and before is not None:
+        if same:
+            # The active file is as wanted: a staged copy left by a run that stopped is stale.
+            if os.path.lexists(staged):
+                changed.append(staged)
+                if not module.check_mode:
+                    os.unlink(staged)
+            return False
+        if module._diff and spec['diff'] and not secret and before != wanted:
+            diffs.append(dict(before_header=path, after_header=staged, before=before.decode('utf-8', 'replace'),
+                              after=spec['content']))
+        # The active file stays until the member's own restart puts this one in its place.
+        ensure_file(module, dict(spec, path=staged, staged_as=None, diff=False), changed, diffs, secret)
+        return True
+    if same:
         return False
     changed.append(path)
     if module._diff and spec['diff'] and not secret and before != wanted:

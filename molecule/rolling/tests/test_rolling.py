@@ -100,6 +100,39 @@ def test_a_running_but_disabled_member_is_restarted_for_its_changes():
     assert "# changed by hand" not in HOSTS[name].file("/etc/etcd/etcd.conf").content_string
 
 
+CONF = "/etc/etcd/etcd.conf"
+
+
+def test_new_settings_wait_on_each_member_until_its_own_restart():
+    """A value etcd refuses at start: the roll stops at the first member it restarts; the others run on
+    with their active settings, the new ones staged beside them (etcd.conf.next); the run with the value
+    fixed restarts only that member and removes what was staged on the others."""
+    first_leader = leader()
+    first, second, third = order(first_leader)
+    before = start_times()
+    active = {name: HOSTS[name].file(CONF).content_string for name in NAMES}
+
+    with Writer(URLS, prefix="/rolling/staged/", tls=client_tls()) as writer:
+        bad = playbook("quorum.etcd.deploy", "-e", json.dumps({"etcd_extra_config": {"ETCD_MAX_TXN_OPS": "many"}}))
+        stopped_at(bad, first)
+        stopped = start_times()
+        for name in (second, third):
+            assert HOSTS[name].file(CONF).content_string == active[name], name
+            assert BAD_SETTING in HOSTS[name].file(CONF + ".next").content_string, name
+            assert HOSTS[name].service("etcd").is_running and stopped[name] == before[name], name
+        assert BAD_SETTING in HOSTS[first].file(CONF).content_string
+        fixed = playbook("quorum.etcd.deploy")
+        assert fixed.rc == 0, fixed
+    report = writer.verify(URLS)
+    print("a roll stopped at its first member and its repair: %d writes acknowledged, longest gap %.3f s"
+          % (report["acknowledged"], report["longest_gap_seconds"]))
+
+    after = start_times()
+    assert {n: after[n] for n in (second, third)} == {n: before[n] for n in (second, third)}
+    assert {name: HOSTS[name].file(CONF).content_string for name in NAMES} == active
+    assert not any(HOSTS[name].file(CONF + ".next").exists for name in NAMES)
+
+
 LOCK = "/run/quorum-etcd/etcd-cluster.lock"  # etcd_run_lock_dir / etcd_cluster_token, on the group's first host
 
 

@@ -98,3 +98,46 @@ def test_host_info_tells_the_controller_when_the_call_has_nothing_to_do(run_modu
     os.chmod(str(conf_dir / 'peer.key'), 0o644)
     assert pending() == paths[1:]
     assert member_files_pending({'paths': {}}, user=dict(user, shell='/bin/false')) == ['user ' + root.pw_name]
+
+
+def test_a_running_members_new_settings_wait_beside_the_active_ones(run_module, tmp_path):
+    """staged_as: while the active file differs, the new content goes beside it and asks for a restart on
+    every run until the restart moves it in place; once the active file has it, a staged copy is removed.
+    host_info and member_files_pending agree on each of these states."""
+    root = pwd.getpwuid(0)
+    conf_dir = tmp_path / 'etc'
+    active, staged = conf_dir / 'etcd.conf', conf_dir / 'etcd.conf.next'
+    conf_dir.mkdir()
+    active.write_text('A=1\n')
+    os.chmod(str(active), 0o640)
+
+    def call(content):
+        return dict(files=[dict(path=str(active), content=content, mode='0640', restart=True, staged_as=str(staged))])
+
+    def pending(content):
+        seen = run_module('host_info', dict(data_dir=str(tmp_path / 'data'), paths=[str(active), str(staged)],
+                                            user=root.pw_name))
+        return member_files_pending(seen, **call(content))
+
+    assert pending('A=2\n') == [str(active)]
+    looked = run_module('member_files', call('A=2\n'), check=True)
+    assert looked['changed_paths'] == [str(staged)] and looked['restart'] is True and not staged.exists()
+    first = run_module('member_files', call('A=2\n'))
+    assert first['changed_paths'] == [str(staged)] and first['restart'] is True
+    assert active.read_text() == 'A=1\n' and staged.read_text() == 'A=2\n'
+    # The restart has not come yet (the roll stopped before this member): still due, nothing rewritten.
+    again = run_module('member_files', call('A=2\n'))
+    assert again['changed'] is False and again['restart'] is True
+
+    # The value is taken back before the restart came: the stale staged copy goes.
+    assert pending('A=1\n') == [str(staged)]
+    back = run_module('member_files', call('A=1\n'))
+    assert back['changed_paths'] == [str(staged)] and back['restart'] is False and not staged.exists()
+    assert pending('A=1\n') == []
+    assert run_module('member_files', call('A=1\n'))['changed'] is False
+
+    # Without an active file (a new host) the file is written where it belongs.
+    fresh = conf_dir / 'new.conf'
+    made = run_module('member_files', dict(files=[dict(path=str(fresh), content='B=1\n', mode='0640',
+                                                       staged_as=str(fresh) + '.next')]))
+    assert made['changed_paths'] == [str(fresh)] and fresh.read_text() == 'B=1\n'

@@ -114,6 +114,12 @@ options:
           - When O(files[].path) already has the content, a file left at O(files[].staged_as) is removed.
           - A staged difference counts as one needing a restart (RV(restart)), on every run until it is in place.
         type: path
+      stage:
+        description:
+          - With O(files[].staged_as), whether this run stages. V(false) writes O(files[].path) in place (a member
+            that starts, not restarts, from it) and removes a copy left at O(files[].staged_as).
+        type: bool
+        default: true
   secret_files:
     description:
       - Like O(files), for private keys and passwords. Their content is never logged nor shown in a diff.
@@ -182,6 +188,7 @@ FILE_OPTIONS = dict(
     restart=dict(type='bool', default=False),
     diff=dict(type='bool', default=True),
     staged_as=dict(type='path'),
+    stage=dict(type='bool', default=True),
 )
 # Only the content of a key is secret: its path, owner and mode stay readable in the output.
 SECRET_FILE_OPTIONS = dict(FILE_OPTIONS, content=dict(type='str', required=True, no_log=True))
@@ -285,6 +292,13 @@ def _read(path):
         return None, None
 
 
+def _remove_staged(module, staged, changed):
+    if os.path.lexists(staged):
+        changed.append(staged)
+        if not module.check_mode:
+            os.unlink(staged)
+
+
 def ensure_file(module, spec, changed, diffs, secret):
     """Lay the file down; True when its active content or owner or mode was (or will be, staged) different."""
     path, mode = spec['path'], int(spec['mode'], 8)
@@ -293,13 +307,14 @@ def ensure_file(module, spec, changed, diffs, secret):
     before, now = _read(path)
     same = before == wanted and (now.st_uid, now.st_gid, now.st_mode & 0o7777) == (uid, gid, mode)
     staged = spec.get('staged_as')
-    if staged and before is not None:
+    if staged and not (spec['stage'] and before is not None):
+        # Written in place (a new host, a stopped member, a restore): a staged copy would be stale.
+        _remove_staged(module, staged, changed)
+        staged = None
+    if staged:
         if same:
             # The active file is as wanted: a staged copy left by a run that stopped is stale.
-            if os.path.lexists(staged):
-                changed.append(staged)
-                if not module.check_mode:
-                    os.unlink(staged)
+            _remove_staged(module, staged, changed)
             return False
         if module._diff and spec['diff'] and not secret and before != wanted:
             diffs.append(dict(before_header=path, after_header=staged, before=before.decode('utf-8', 'replace'),

@@ -7,7 +7,9 @@ changes nothing; two members are lost for good while a writer runs and recover_q
 the cluster back to three members; on a cluster that has its quorum, recover_quorum changes
 nothing, or refuses when a member is down; last, two hosts are destroyed (their containers
 removed) and recover_quorum, with them still in group etcd and two new hosts beside them,
-brings the cluster back to three members."""
+brings the cluster back to three members; then two of those three are destroyed and taken out of
+the inventory, the survivor's etcd is stopped, and recover_quorum with two more new hosts brings it
+back to three members again."""
 
 import base64
 import json
@@ -31,6 +33,8 @@ DROPIN = "/etc/systemd/system/etcd.service.d/recover-quorum.conf"
 
 SPARE = {h.backend.name: h for h in hosts("spare")}
 SPARE_URL = {name: lab.client_url(address(host)) for name, host in SPARE.items()}
+LATER = {h.backend.name: h for h in hosts("spare_later")}
+LATER_URL = {name: lab.client_url(address(host)) for name, host in LATER.items()}
 
 
 def playbook(name, *args, inventory=INVENTORY, **extra):
@@ -100,6 +104,20 @@ def wait_until(what, condition, timeout, step=0.5):
 def moved_aside(name, pattern):
     """What a shell glob (not quoted) matches on the host."""
     return HOSTS[name].run("ls -d " + pattern + " 2>/dev/null").stdout.split()
+
+
+def split_at_the_loss(writer, stopped_at, survivor, prefix, urls):
+    """(gone, before): the writes acknowledged before the loss that the survivor does not hold (only the
+    lost members had them), of those acknowledged before it. Every write acknowledged after the loss must
+    be on every member of urls (the writer's verify)."""
+    number = lambda key: int(key.rsplit("/", 1)[1])  # noqa: E731
+    before = {k: v for k, v in writer.acknowledged.items() if number(k) < stopped_at}
+    held = read(survivor, prefix)
+    gone = [k for k, v in before.items() if held.get(k) != v]
+    writer.acknowledged = {k: v for k, v in writer.acknowledged.items() if number(k) >= stopped_at}
+    assert writer.acknowledged, "no write was acknowledged by the recovered cluster"
+    writer.verify(urls)
+    return gone, before
 
 
 def take_snapshot():
@@ -260,15 +278,9 @@ def test_recover_quorum_after_two_of_three_members_are_lost_for_good():
 
     assert started_voters() == [(name, False, True) for name in NAMES]
     assert status(survivor)["header"]["member_id"] == survivor_id
-    number = lambda key: int(key.rsplit("/", 1)[1])  # noqa: E731
-    before = {k: v for k, v in writer.acknowledged.items() if number(k) < stopped_at}
-    held = read(survivor, "/recover/quorum/")
-    gone = [k for k, v in before.items() if held.get(k) != v]
+    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/quorum/", URLS)
     print("recover_quorum: survivor %s (the leader was %s); %d of %d writes acknowledged before the loss are gone;"
           " playbook %.1f s" % (survivor, first_leader, len(gone), len(before), run.seconds))
-    writer.acknowledged = {k: v for k, v in writer.acknowledged.items() if number(k) >= stopped_at}
-    assert writer.acknowledged
-    writer.verify(URLS)
 
     # force-new-cluster was used once and is gone from the unit; etcd runs without it (its
     # start-up log line says so); the survivor's data from before is kept.
@@ -351,17 +363,54 @@ def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(
     print(reports[0])
 
     assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
-    number = lambda key: int(key.rsplit("/", 1)[1])  # noqa: E731
-    before = {k: v for k, v in writer.acknowledged.items() if number(k) < stopped_at}
-    held = read(survivor, "/recover/destroyed/")
-    gone = [k for k, v in before.items() if held.get(k) != v]
+    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/destroyed/", final_urls)
     print("recover_quorum with %s destroyed: survivor %s; %d of %d writes acknowledged before the loss are gone;"
           " playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))
-    writer.acknowledged = {k: v for k, v in writer.acknowledged.items() if number(k) >= stopped_at}
-    writer.verify(final_urls)
 
     # The same inventory once the dead hosts are taken out of it: nothing left to do.
     again = playbook("quorum.etcd.recover_quorum", inventory=inventory_copy(tmp_path / "after", {"etcd": final}),
                      etcd_recover_quorum_confirm=True)
+    assert again.rc == 0, again
+    assert all(stats["changed"] == 0 for stats in again.recap.values()), again
+
+
+def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivor_stopped(tmp_path):
+    """The other shape: the operator took the destroyed hosts out of group etcd and put new ones in, and
+    the survivor's etcd is stopped (its host rebooted, say). No member answers, so the group stands for
+    the membership; the survivor's data is the only data, it becomes a one-member cluster and the new
+    hosts join it."""
+    exists = lambda name: subprocess.run(["podman", "container", "exists", name]).returncode == 0  # noqa: E731
+    survivor = next(name for name in NAMES if exists(name))
+    voters = [name for name, _, _ in voters_seen_by(HOSTS[survivor])]
+    lost = [name for name in voters if name != survivor]
+    assert sorted(lost) == sorted(SPARE), voters
+    new = sorted(LATER)
+    final = sorted([survivor] + new)
+    final_urls = [URL[survivor]] + [LATER_URL[name] for name in new]
+    inventory = inventory_copy(tmp_path, {"etcd": final})
+
+    with Writer([URL[survivor]] + [SPARE_URL[n] for n in lost] + final_urls[1:], prefix="/recover/stopped/",
+                tls=TLS) as writer:
+        wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
+        subprocess.run(["podman", "rm", "--force", "--time", "0"] + lost, check=True, capture_output=True)
+        HOSTS[survivor].check_output("systemctl stop etcd")
+        stopped_at = writer.attempts
+        run = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True)
+        acknowledged = len(writer.acknowledged)
+        if run.rc == 0:
+            wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
+                       lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+    assert run.rc == 0, run
+    reports = [m for m in run.reports if m.startswith("the quorum is lost")]
+    assert reports and "0 of 3 members run" in reports[0] and "%s has the most data" % survivor in reports[0], \
+        run.reports
+    print(reports[0])
+
+    assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
+    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/stopped/", final_urls)
+    print("recover_quorum with %s destroyed and out of the inventory, %s stopped: %d of %d writes acknowledged "
+          "before are gone; playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))
+
+    again = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True)
     assert again.rc == 0, again
     assert all(stats["changed"] == 0 for stats in again.recap.values()), again

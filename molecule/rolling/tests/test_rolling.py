@@ -105,7 +105,7 @@ CONF = "/etc/etcd/etcd.conf"
 
 def test_new_settings_wait_on_each_member_until_its_own_restart():
     """A value etcd refuses at start: the roll stops at the first member it restarts; the others run on
-    with their active settings, the new ones staged beside them (etcd.conf.next); the run with the value
+    with their active settings, the new ones staged beside them (etcd.conf.staged); the run with the value
     fixed restarts only that member and removes what was staged on the others."""
     first_leader = leader()
     first, second, third = order(first_leader)
@@ -118,7 +118,7 @@ def test_new_settings_wait_on_each_member_until_its_own_restart():
         stopped = start_times()
         for name in (second, third):
             assert HOSTS[name].file(CONF).content_string == active[name], name
-            assert BAD_SETTING in HOSTS[name].file(CONF + ".next").content_string, name
+            assert BAD_SETTING in HOSTS[name].file(CONF + ".staged").content_string, name
             assert HOSTS[name].service("etcd").is_running and stopped[name] == before[name], name
         assert BAD_SETTING in HOSTS[first].file(CONF).content_string
         fixed = playbook("quorum.etcd.deploy")
@@ -130,7 +130,7 @@ def test_new_settings_wait_on_each_member_until_its_own_restart():
     after = start_times()
     assert {n: after[n] for n in (second, third)} == {n: before[n] for n in (second, third)}
     assert {name: HOSTS[name].file(CONF).content_string for name in NAMES} == active
-    assert not any(HOSTS[name].file(CONF + ".next").exists for name in NAMES)
+    assert not any(HOSTS[name].file(CONF + ".staged").exists for name in NAMES)
 
 
 LOCK = "/run/quorum-etcd/etcd-cluster.lock"  # etcd_run_lock_dir / etcd_cluster_token, on the group's first host

@@ -136,6 +136,12 @@ def test_a_running_members_new_settings_wait_beside_the_active_ones(run_module, 
     assert pending('A=1\n') == []
     assert run_module('member_files', call('A=1\n'))['changed'] is False
 
+    # A member that starts from the file (stopped, restored) gets it in place, and a staged copy goes.
+    staged.write_text('A=3\n')
+    direct = run_module('member_files', dict(files=[dict(call('A=4\n')['files'][0], stage=False)]))
+    assert sorted(direct['changed_paths']) == sorted([str(staged), str(active)]) and direct['restart'] is True
+    assert active.read_text() == 'A=4\n' and not staged.exists()
+
     # Without an active file (a new host) the file is written where it belongs.
     fresh = conf_dir / 'new.conf'
     made = run_module('member_files', dict(files=[dict(path=str(fresh), content='B=1\n', mode='0640',

@@ -18,6 +18,16 @@ import os
 import time
 
 
+# The options that name a lock, for quorum.etcd.run_lock and host_info's lock option.
+LOCK_OPTIONS = dict(
+    path=dict(type='path', required=True),
+    owner=dict(type='str', required=True),
+    holder=dict(type='str', default=''),
+    timeout=dict(type='int', default=7200),
+    force=dict(type='bool', default=False),
+)
+
+
 class LockHeld(Exception):
     """Another run holds the lock: the message names it and says how to go on."""
 

@@ -425,13 +425,7 @@ def main():
                 password=dict(type="str", no_log=True),
                 timeout=dict(type="float", default=2.0),
             ), required_together=[["client_cert", "client_key"], ["user", "password"]]),
-            lock=dict(type="dict", options=dict(
-                path=dict(type="path", required=True),
-                owner=dict(type="str", required=True),
-                holder=dict(type="str", default=""),
-                timeout=dict(type="int", default=7200),
-                force=dict(type="bool", default=False),
-            )),
+            lock=dict(type="dict", options=run_lock.LOCK_OPTIONS),
         ),
         supports_check_mode=True,
     )

@@ -11,9 +11,9 @@ short_description: Take or give back the lock that keeps two runs off one etcd c
 version_added: 0.1.0
 description:
   - The collection's playbooks that change a cluster take this lock on the first host of the cluster they reach
-    (through M(quorum.etcd.host_info)'s O(quorum.etcd.host_info#module:lock) option) and give it back with this
-    module when they end, failed or not. A second run that starts meanwhile is refused before it changes
-    anything, naming the run that holds the lock.
+    (through M(quorum.etcd.host_info)'s O(quorum.etcd.host_info#module:lock) option) and give it back when they
+    end, failed or not, with a raw one-line equivalent of O(state=absent) that sends no module. A second run that
+    starts meanwhile is refused before it changes anything, naming the run that holds the lock.
   - The lock is a JSON file, created and replaced under an flock, holding its owner, a description of the run, and
     when it was taken and expires. A run whose controller died leaves it behind; it expires after O(timeout)
     seconds, or O(force=true) takes it over at once.
@@ -83,19 +83,12 @@ released:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.quorum.etcd.plugins.module_utils.run_lock import LockHeld, acquire, release
+from ansible_collections.quorum.etcd.plugins.module_utils.run_lock import LOCK_OPTIONS, LockHeld, acquire, release
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            owner=dict(type="str", required=True),
-            holder=dict(type="str", default=""),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            timeout=dict(type="int", default=7200),
-            force=dict(type="bool", default=False),
-        ),
+        argument_spec=dict(LOCK_OPTIONS, state=dict(type="str", choices=["present", "absent"], default="present")),
         supports_check_mode=True,
     )
     params = module.params

@@ -93,9 +93,6 @@ def member_files_pending(host_info, user=None, directories=None, files=None, sec
             pending.append(spec['path'])
         elif spec.get('staged_as') and paths.get(spec['staged_as']):
             pending.append(spec['staged_as'])  # left by a run that stopped: removed
-        if (spec.get('staged_as') and not spec.get('stage', True) and paths.get(spec['staged_as'])
-                and spec['path'] in pending):
-            pending.append(spec['staged_as'])
     open_now = (host_info or {}).get('firewalld_ports') or []
     pending.extend('firewalld port %s' % p for p in firewalld_ports or [] if p not in open_now)
     return pending

@@ -307,28 +307,22 @@ def ensure_file(module, spec, changed, diffs, secret):
     before, now = _read(path)
     same = before == wanted and (now.st_uid, now.st_gid, now.st_mode & 0o7777) == (uid, gid, mode)
     staged = spec.get('staged_as')
-    if staged and not (spec['stage'] and before is not None):
-        # Written in place (a new host, a stopped member, a restore): a staged copy would be stale.
+    # A running member's new content waits at staged_as; anything else (the file as wanted, a new
+    # host, a member that starts from the file) leaves no staged copy behind.
+    staging = bool(staged) and spec['stage'] and before is not None and not same
+    if staged and not staging:
         _remove_staged(module, staged, changed)
-        staged = None
-    if staged:
-        if same:
-            # The active file is as wanted: a staged copy left by a run that stopped is stale.
-            _remove_staged(module, staged, changed)
-            return False
-        if module._diff and spec['diff'] and not secret and before != wanted:
-            diffs.append(dict(before_header=path, after_header=staged, before=before.decode('utf-8', 'replace'),
-                              after=spec['content']))
+    if same:
+        return False
+    if module._diff and spec['diff'] and not secret and before != wanted:
+        diffs.append(dict(before_header=path, after_header=staged if staging else path,
+                          before=before.decode('utf-8', 'replace') if before is not None else '',
+                          after=spec['content']))
+    if staging:
         # The active file stays until the member's own restart puts this one in its place.
         ensure_file(module, dict(spec, path=staged, staged_as=None, diff=False), changed, diffs, secret)
         return True
-    if same:
-        return False
     changed.append(path)
-    if module._diff and spec['diff'] and not secret and before != wanted:
-        diffs.append(dict(before_header=path, after_header=path,
-                          before=before.decode('utf-8', 'replace') if before is not None else '',
-                          after=spec['content']))
     if module.check_mode:
         return True
     if before == wanted:

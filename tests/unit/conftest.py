@@ -264,7 +264,7 @@ ACTION_PLUGINS = frozenset(name[:-3] for name in os.listdir(os.path.join(REPO, '
                            if name.endswith('.py'))
 
 
-def _direct_run(workdir, name, args, check=False):
+def _direct_run(workdir, name, args, check=False, diff=False):
     """The module's result, run as Ansible's developer guide runs one: its file with an args file.
 
     AnsibleModule reads the arguments and the internal options Ansible would send (check mode,
@@ -274,7 +274,7 @@ def _direct_run(workdir, name, args, check=False):
     args_file = workdir / ('args%d.json' % index)
     tmpdir = workdir / ('tmp%d' % index)
     tmpdir.mkdir()
-    internal = {'_ansible_check_mode': bool(check), '_ansible_tmpdir': str(tmpdir),
+    internal = {'_ansible_check_mode': bool(check), '_ansible_diff': bool(diff), '_ansible_tmpdir': str(tmpdir),
                 '_ansible_remote_tmp': str(tmpdir), '_ansible_keep_remote_files': False}
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': dict(args, **internal)}))
     env = dict(os.environ, PYTHONPATH=COLLECTIONS)
@@ -285,8 +285,11 @@ def _direct_run(workdir, name, args, check=False):
     except ValueError:
         raise AssertionError('quorum.etcd.%s gave no JSON result (rc %s)\nstdout:\n%s\nstderr:\n%s'
                              % (name, proc.returncode, proc.stdout, proc.stderr))
-    # What Ansible's task executor adds to every result.
+    # What Ansible's task executor adds to every result, and its warnings as the messages it shows.
     result.setdefault('changed', False)
+    if 'warnings' in result:
+        result['warnings'] = [w['event']['msg'] if isinstance(w, dict) and 'event' in w else w
+                              for w in result['warnings']]
     if proc.returncode != 0:
         result['failed'] = True
     assert 'Traceback' not in json.dumps(result) + proc.stderr, (result, proc.stderr)

@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 HOSTS ?= 3
 
-.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build bench-deploy bench-rolling
+.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build bench-deploy bench-rolling bench-client
 
 help:
 	@echo "make demo        lab of $(HOSTS) hosts, deploy etcd, print the status table"
@@ -54,3 +54,6 @@ bench-deploy: image mirror
 
 bench-rolling: image mirror
 	@$(ENV) python benchmarks/rolling.py
+
+bench-client: deps mirror
+	@$(ENV) python benchmarks/client.py

@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import json
 import os
+import sys
 import time
 
 
@@ -94,3 +95,30 @@ def release(path, owner):
             return False
         os.unlink(path)
         return True
+
+
+def main(argv):
+    """The roles run this file on the lock's host with ``python3 -c`` (no module to send):
+    ``release PATH OWNER`` gives the lock back; ``renew PATH OWNER HOLDER TIMEOUT`` extends this
+    run's lock before each member restart, so that a long run keeps it, and exits 3 naming the
+    other run when one took it meanwhile (it expired, or was broken)."""
+    action, path, owner = argv[:3]
+    if action == 'release':
+        release(path, owner)
+        return 0
+    if action == 'renew':
+        try:
+            acquire(path, owner, argv[3], int(argv[4]))
+        except LockHeld:
+            held = read(path) or {}
+            sys.stderr.write('another run (%s) took the lock %s while this run went on: this run\'s lock expired '
+                             '(etcd_run_lock_timeout) or was broken (etcd_run_lock_break). This run stops here.\n'
+                             % (held.get('holder') or held.get('owner'), path))
+            return 3
+        return 0
+    sys.stderr.write('run_lock: unknown action %r\n' % action)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

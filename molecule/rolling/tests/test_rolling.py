@@ -4,8 +4,8 @@ The cases run in file order, each on the cluster the one before left: check mode
 nothing; every member restarts exactly once, the leader last; a member whose configuration is
 broken stops the run at its restart, the member after it is untouched and writes go on; the
 server role then repairs it through the same gates; a deploy started while a rolling restart
-runs is refused by the run lock with nothing changed, and a lock left behind is broken only when
-asked."""
+runs is refused by the run lock with nothing changed (the rolling restart renews its lock at each
+member), and a lock left behind is broken only when asked."""
 
 import json
 import shlex
@@ -35,15 +35,29 @@ def test_every_member_restarts_once_the_leader_last_and_a_second_run_meanwhile_i
     lock_host = HOSTS[NAMES[0]]
     assert not lock_host.file(LOCK).exists
 
-    runs = []
+    runs, expiries = [], []
+
+    def watch_the_lock():
+        # What the lock says while the rolling restart runs: its expiry moves on at each member's restart.
+        while rolling.is_alive():
+            shown = lock_host.run("cat %s" % LOCK)
+            if shown.rc == 0 and shown.stdout.strip():
+                expires = json.loads(shown.stdout)["expires"]
+                if not expiries or expiries[-1] != expires:
+                    expiries.append(expires)
+            time.sleep(0.3)
+
     with Writer(URLS, prefix="/rolling/restart/", tls=client_tls()) as writer:
         rolling = threading.Thread(target=lambda: runs.append(playbook("quorum.etcd.rolling_restart")))
+        watcher = threading.Thread(target=watch_the_lock)
         rolling.start()
         try:
             wait_until("the rolling restart holds the lock", lambda: lock_host.file(LOCK).exists)
+            watcher.start()
             second = playbook("quorum.etcd.deploy")
         finally:
             rolling.join()
+            watcher.join()
     assert runs and runs[0].rc == 0, runs
     run = runs[0]
     report = writer.verify(URLS)
@@ -58,6 +72,9 @@ def test_every_member_restarts_once_the_leader_last_and_a_second_run_meanwhile_i
         second.messages
     assert LOCK in refusal[0]
     print("refused: %s" % refusal[0])
+    # The run renewed its lock before restarting members: a long run keeps it past its first timeout.
+    assert len(expiries) >= 2 and expiries == sorted(expiries), expiries
+    print("the lock's expiry moved on %d times during the run" % (len(expiries) - 1))
     assert not lock_host.file(LOCK).exists
 
     after = start_times()

@@ -1,9 +1,12 @@
 """quorum.etcd.run_lock and host_info's lock option, run as on a managed host: one run holds the lock, a
 second is refused with the holder named until the first gives it back, a lock left behind expires or is
-broken, two runs that start together cannot both take it, and check mode writes nothing."""
+broken, two runs that start together cannot both take it, check mode writes nothing, and a long run
+renews its lock and stops once another run took it."""
 import concurrent.futures
 import json
 import os
+import subprocess
+import time
 
 import pytest
 
@@ -84,3 +87,32 @@ def test_host_info_takes_the_lock_in_the_same_call(run_module, tmp_path, check):
     refused = run_module('host_info', dict(data_dir=str(tmp_path / 'data'), lock=dict(lock, owner='run-g')))
     assert refused['failed'] is True and refused['msg'].startswith('another run holds the lock of this cluster '
                                                                    '(deploy, since '), refused
+
+
+def _as_the_role_runs_it(*args):
+    """run_lock.py given to python3 -c with its arguments, as the role's raw tasks run it on the lock's host."""
+    with open(run_lock.__file__) as f:
+        code = f.read()
+    return subprocess.run(['python3', '-c', code] + [str(a) for a in args], capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_a_long_run_renews_its_lock_and_stops_when_another_run_took_it(tmp_path):
+    path = str(tmp_path / 'locks' / 'main.lock')
+    run_lock.acquire(path, 'run-a', 'rolling restart from controller-a', 60, now=1000.0)
+    # Renewed before a restart: from now on, the same run since its start.
+    renewed = _as_the_role_runs_it('renew', path, 'run-a', 'rolling restart from controller-a', 600)
+    assert renewed.returncode == 0 and renewed.stderr == '', renewed
+    held = run_lock.read(path)
+    assert held['owner'] == 'run-a' and held['since'] == 1000.0 and held['expires'] > time.time() + 590
+
+    # Another run took it (this one's expired, or it was broken): the next renewal stops this run.
+    run_lock.acquire(path, 'run-b', 'deploy from controller-b', 600, force=True)
+    lost = _as_the_role_runs_it('renew', path, 'run-a', 'rolling restart from controller-a', 600)
+    assert lost.returncode == 3, lost
+    assert lost.stderr.startswith('another run (deploy from controller-b) took the lock %s while this run went on'
+                                  % path), lost.stderr
+    assert run_lock.read(path)['owner'] == 'run-b'
+    # The give-back leaves the other run's lock; its own removes it.
+    assert _as_the_role_runs_it('release', path, 'run-a').returncode == 0 and run_lock.read(path)['owner'] == 'run-b'
+    assert _as_the_role_runs_it('release', path, 'run-b').returncode == 0 and not os.path.exists(path)

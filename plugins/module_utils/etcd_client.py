@@ -190,14 +190,21 @@ class EtcdClient(object):
     def _endpoint(self, endpoint):
         return normalize_endpoint(endpoint, self._tls)
 
-    def _request(self, method, url, data, headers):
-        """One HTTP request through the client's session. A bad CA, certificate or key raises OSError."""
+    def _request(self, method, endpoint, path, data, headers):
+        """One HTTP request through the client's session; EtcdUnreachable naming the files when the CA,
+        certificate or key cannot be loaded."""
         if self._session is None:
-            context = make_context(cafile=self.ca_cert, validate_certs=self.validate_certs,
-                                   client_cert=self.client_cert, client_key=self.client_key)
+            try:
+                context = make_context(cafile=self.ca_cert, validate_certs=self.validate_certs,
+                                       client_cert=self.client_cert, client_key=self.client_key)
+            except (OSError, ValueError) as e:
+                reason = 'the TLS files could not be loaded (ca_cert %s, client_cert %s, client_key %s): %s' % (
+                    self.ca_cert, self.client_cert, self.client_key, e)
+                raise EtcdUnreachable('%s%s was not asked: %s' % (endpoint, path, reason), endpoint=endpoint,
+                                      reason=reason)
             self._session = Request(timeout=self.timeout, context=context, use_netrc=False,
                                     http_agent='ansible-quorum.etcd')
-        return self._session.open(method, url, data=data, headers=headers)
+        return self._session.open(method, endpoint + path, data=data, headers=headers)
 
     def _open(self, method, endpoint, path, body=None, token=None):
         """One HTTP request; returns (status, decoded JSON or raw text)."""
@@ -209,7 +216,7 @@ class EtcdClient(object):
         if token:
             headers['Authorization'] = token
         try:
-            response = self._request(method, endpoint + path, data, headers)
+            response = self._request(method, endpoint, path, data, headers)
             status, raw = response.getcode(), response.read()
         except HTTPError as e:
             # etcd answered with an error status: its body says why.
@@ -581,7 +588,7 @@ class EtcdClient(object):
         url = endpoint + '/v3/maintenance/snapshot'
         try:
             # No timeout for the whole transfer: self.timeout applies to each read.
-            response = self._request('POST', url, '{}', headers)
+            response = self._request('POST', endpoint, '/v3/maintenance/snapshot', '{}', headers)
         except HTTPError as e:
             try:
                 reason = e.read().decode('utf-8', 'replace').strip()[:300]

@@ -79,12 +79,30 @@ def acquire(path, owner, holder, timeout, force=False, check_mode=False, now=Non
         if check_mode:
             return note
         since = held['since'] if held and held['owner'] == owner else now
-        content = dict(owner=owner, holder=holder, since=since, expires=now + timeout)
-        with open(path + '.tmp', 'w') as f:
-            os.fchmod(f.fileno(), 0o600)
-            json.dump(content, f)
-        os.replace(path + '.tmp', path)
+        _write(path, dict(owner=owner, holder=holder, since=since, expires=now + timeout))
         return note
+
+
+def renew(path, owner, timeout, now=None):
+    """Extend ``owner``'s lock to ``timeout`` seconds from now. Raises LockHeld when it no longer holds
+    it: another run holds it, or it is gone (another run took it once it expired and gave it back)."""
+    now = time.time() if now is None else now
+    with _guard(path):
+        held = read(path)
+        if not held or held['owner'] != owner:
+            raise LockHeld(
+                '%s the lock %s while this run went on: this run\'s lock expired (etcd_run_lock_timeout) or was '
+                'broken (etcd_run_lock_break). This run stops here'
+                % ('another run (%s) took' % (held.get('holder') or held['owner']) if held else
+                   'another run took and gave back', path))
+        _write(path, dict(held, expires=now + timeout))
+
+
+def _write(path, content):
+    with open(path + '.tmp', 'w') as f:
+        os.fchmod(f.fileno(), 0o600)
+        json.dump(content, f)
+    os.replace(path + '.tmp', path)
 
 
 def release(path, owner):
@@ -99,21 +117,19 @@ def release(path, owner):
 
 def main(argv):
     """The roles run this file on the lock's host with ``python3 -c`` (no module to send):
-    ``release PATH OWNER`` gives the lock back; ``renew PATH OWNER HOLDER TIMEOUT`` extends this
-    run's lock before each member restart, so that a long run keeps it, and exits 3 naming the
-    other run when one took it meanwhile (it expired, or was broken)."""
+    ``release PATH OWNER`` gives the lock back; ``renew PATH OWNER TIMEOUT`` extends this run's
+    lock before each member restart, so that a long run keeps it, and exits 3 saying why when
+    the run no longer holds it."""
     action, path, owner = argv[:3]
     if action == 'release':
         release(path, owner)
         return 0
     if action == 'renew':
         try:
-            acquire(path, owner, argv[3], int(argv[4]))
-        except LockHeld:
-            held = read(path) or {}
-            sys.stderr.write('another run (%s) took the lock %s while this run went on: this run\'s lock expired '
-                             '(etcd_run_lock_timeout) or was broken (etcd_run_lock_break). This run stops here.\n'
-                             % (held.get('holder') or held.get('owner'), path))
+            renew(path, owner, int(argv[3]))
+        except LockHeld as e:
+            # stdout: over ssh, raw runs on a terminal that merges stderr into stdout.
+            sys.stdout.write('%s.\n' % e)
             return 3
         return 0
     sys.stderr.write('run_lock: unknown action %r\n' % action)

@@ -35,25 +35,28 @@ def test_every_member_restarts_once_the_leader_last_and_a_second_run_meanwhile_i
     lock_host = HOSTS[NAMES[0]]
     assert not lock_host.file(LOCK).exists
 
-    runs, expiries = [], []
+    runs, expiries, watch_errors = [], [], []
 
     def watch_the_lock():
         # What the lock says while the rolling restart runs: its expiry moves on at each member's restart.
-        while rolling.is_alive():
-            shown = lock_host.run("cat %s" % LOCK)
-            if shown.rc == 0 and shown.stdout.strip():
-                expires = json.loads(shown.stdout)["expires"]
-                if not expiries or expiries[-1] != expires:
-                    expiries.append(expires)
-            time.sleep(0.3)
+        try:
+            while rolling.is_alive():
+                shown = lock_host.run("cat %s" % LOCK)
+                if shown.rc == 0 and shown.stdout.strip():
+                    expires = json.loads(shown.stdout)["expires"]
+                    if not expiries or expiries[-1] != expires:
+                        expiries.append(expires)
+                time.sleep(0.5)
+        except Exception as e:  # noqa: BLE001 - shown by the assertion below
+            watch_errors.append(repr(e))
 
     with Writer(URLS, prefix="/rolling/restart/", tls=client_tls()) as writer:
         rolling = threading.Thread(target=lambda: runs.append(playbook("quorum.etcd.rolling_restart")))
         watcher = threading.Thread(target=watch_the_lock)
         rolling.start()
+        watcher.start()
         try:
             wait_until("the rolling restart holds the lock", lambda: lock_host.file(LOCK).exists)
-            watcher.start()
             second = playbook("quorum.etcd.deploy")
         finally:
             rolling.join()
@@ -73,6 +76,7 @@ def test_every_member_restarts_once_the_leader_last_and_a_second_run_meanwhile_i
     assert LOCK in refusal[0]
     print("refused: %s" % refusal[0])
     # The run renewed its lock before restarting members: a long run keeps it past its first timeout.
+    assert not watch_errors, watch_errors
     assert len(expiries) >= 2 and expiries == sorted(expiries), expiries
     print("the lock's expiry moved on %d times during the run" % (len(expiries) - 1))
     assert not lock_host.file(LOCK).exists

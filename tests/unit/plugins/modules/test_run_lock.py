@@ -101,18 +101,22 @@ def test_a_long_run_renews_its_lock_and_stops_when_another_run_took_it(tmp_path)
     path = str(tmp_path / 'locks' / 'main.lock')
     run_lock.acquire(path, 'run-a', 'rolling restart from controller-a', 60, now=1000.0)
     # Renewed before a restart: from now on, the same run since its start.
-    renewed = _as_the_role_runs_it('renew', path, 'run-a', 'rolling restart from controller-a', 600)
-    assert renewed.returncode == 0 and renewed.stderr == '', renewed
+    renewed = _as_the_role_runs_it('renew', path, 'run-a', 600)
+    assert renewed.returncode == 0 and renewed.stdout + renewed.stderr == '', renewed
     held = run_lock.read(path)
     assert held['owner'] == 'run-a' and held['since'] == 1000.0 and held['expires'] > time.time() + 590
 
     # Another run took it (this one's expired, or it was broken): the next renewal stops this run.
     run_lock.acquire(path, 'run-b', 'deploy from controller-b', 600, force=True)
-    lost = _as_the_role_runs_it('renew', path, 'run-a', 'rolling restart from controller-a', 600)
+    lost = _as_the_role_runs_it('renew', path, 'run-a', 600)
     assert lost.returncode == 3, lost
-    assert lost.stderr.startswith('another run (deploy from controller-b) took the lock %s while this run went on'
-                                  % path), lost.stderr
+    assert lost.stdout.startswith('another run (deploy from controller-b) took the lock %s while this run went on'
+                                  % path), lost.stdout
     assert run_lock.read(path)['owner'] == 'run-b'
     # The give-back leaves the other run's lock; its own removes it.
     assert _as_the_role_runs_it('release', path, 'run-a').returncode == 0 and run_lock.read(path)['owner'] == 'run-b'
     assert _as_the_role_runs_it('release', path, 'run-b').returncode == 0 and not os.path.exists(path)
+    # Gone (taken and given back meanwhile): this run no longer holds it either, and nothing is written.
+    gone = _as_the_role_runs_it('renew', path, 'run-a', 600)
+    assert gone.returncode == 3 and gone.stdout.startswith('another run took and gave back the lock %s' % path), gone
+    assert not os.path.exists(path)

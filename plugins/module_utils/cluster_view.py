@@ -15,7 +15,8 @@ def _endpoint_report(client, endpoint):
     """What one endpoint says about itself; 'answered' is False when it could not be reached."""
     report = dict(endpoint=endpoint, healthy=False, error=None, member_id=None, name=None, version=None,
                   db_size=None, db_size_in_use=None, leader=None, is_leader=False, is_learner=None,
-                  raft_term=None, raft_index=None, raft_applied_index=None, raft_lag=None)
+                  raft_term=None, raft_index=None, raft_applied_index=None, raft_lag=None,
+                  storage_version=None, downgrade_enabled=None)
     extra = dict(answered=False, cluster_id=None, cluster_version=None, errors=[])
     health_timed_out = False
     try:
@@ -49,7 +50,8 @@ def _endpoint_report(client, endpoint):
                   db_size_in_use=status['db_size_in_use'], leader=leader,
                   is_leader=leader is not None and leader == status['member_id'],
                   is_learner=status['is_learner'], raft_term=status['raft_term'],
-                  raft_index=status['raft_index'], raft_applied_index=status['raft_applied_index'])
+                  raft_index=status['raft_index'], raft_applied_index=status['raft_applied_index'],
+                  storage_version=status['storage_version'], downgrade_enabled=status['downgrade_enabled'])
     extra.update(cluster_id=status['cluster_id'], errors=status['errors'])
     return report, extra
 

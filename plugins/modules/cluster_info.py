@@ -245,6 +245,16 @@ endpoints:
         - Null unless O(max_raft_lag) is set, or when the leader or this member did not report its index.
       type: int
       sample: 0
+    storage_version:
+      description: Schema version of the member's data (etcd 3.6 and later); null when the member does not say.
+      type: str
+      sample: 3.6.0
+    downgrade_enabled:
+      description:
+        - Whether this member reports a running downgrade job (etcd 3.6 and later; false on older releases).
+        - etcd ends the job a few seconds after every member runs the older release.
+      type: bool
+      sample: false
 alarms:
   description: Active alarms (C(etcdctl alarm list)).
   returned: always

@@ -22,10 +22,11 @@ def test_enable_waits_for_the_storage_version_then_cancel(run_tasks, etcd_bin, t
             assert time.time() < deadline, 'the new cluster never reported storage version %s.0' % newer
             time.sleep(0.2)
         args = dict(endpoints=urls, version=older + '.99')
-        plan, skipped_minor, enabled, again, other, cancelled, gone = run_tasks([
+        plan, skipped_minor, enabled, info, again, other, cancelled, gone = run_tasks([
             ('cluster_downgrade', args, True),
             ('cluster_downgrade', dict(args, version='3.%d' % (int(older.split('.')[1]) - 1))),
             ('cluster_downgrade', args),
+            ('cluster_info', dict(endpoints=urls)),
             ('cluster_downgrade', args),
             ('cluster_downgrade', dict(args, version=newer)),
             ('cluster_downgrade', dict(args, state='absent')),
@@ -49,6 +50,8 @@ def test_enable_waits_for_the_storage_version_then_cancel(run_tasks, etcd_bin, t
     assert enabled['downgrade'] == dict(enabled=True, target_version=older + '.0')
     assert enabled['storage_versions'] == dict((url, older + '.0') for url in urls)
     assert enabled['cluster_version'] == older + '.0'
+    # cluster_info shows the running job on every member: the downgrade playbook waits until etcd ends it.
+    assert [(e['downgrade_enabled'], e['storage_version']) for e in info['endpoints']] == [(True, older + '.0')] * 3
 
     assert again.get('failed') is not True and again['changed'] is False and again['actions'] == []
     assert other['failed'] is True and other['changed'] is False

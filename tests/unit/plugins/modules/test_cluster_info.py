@@ -53,6 +53,7 @@ def test_three_member_cluster(run_module, etcd_cluster):
         assert endpoint['db_size'] > 0 and endpoint['db_size_in_use'] > 0
         assert endpoint['raft_term'] >= 2 and endpoint['raft_index'] >= endpoint['raft_applied_index'] > 0
         assert endpoint['is_learner'] is False
+        assert endpoint['downgrade_enabled'] is False
 
 
 def test_dead_endpoint_among_live_ones(run_module, etcd_cluster):

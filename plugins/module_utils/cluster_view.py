@@ -18,34 +18,33 @@ def _endpoint_report(client, endpoint):
                   raft_term=None, raft_index=None, raft_applied_index=None, raft_lag=None,
                   storage_version=None, downgrade_enabled=None)
     extra = dict(answered=False, cluster_id=None, cluster_version=None, errors=[])
-    health_timed_out = False
-    try:
-        health = client.health(endpoint)
-    except EtcdUnreachable as e:
-        if 'timed out' not in e.reason:
-            report['error'] = 'did not answer: %s' % e.reason
-            return report, extra  # refused, DNS or TLS failure: status and version would fail the same way
-        # A member that has just lost quorum can hang on /health yet still report its status.
-        health_timed_out = True
-        health = dict(health=False, reason='no answer to /health within %g seconds' % client.timeout)
-    except EtcdError as e:
-        health = dict(health=False, reason=str(e))
-    report['healthy'] = health['health']
-    if not health['health']:
-        report['error'] = 'is unhealthy: %s' % health['reason']
+    # The status first: a member answers it from its own state, even without a leader.
     try:
         status = client.status(endpoint)
         extra['cluster_version'] = client.version(endpoint)['etcdcluster']
+    except EtcdUnreachable as e:
+        report['error'] = 'did not answer: %s' % e.reason
+        return report, extra  # refused, timed out, DNS or TLS failure: health would fail the same way
     except EtcdError as e:
-        if health_timed_out and isinstance(e, EtcdUnreachable):
-            report['error'] = 'did not answer: %s' % e.reason
-            return report, extra
         extra['answered'] = True
-        report['healthy'] = False
-        report['error'] = '; '.join(x for x in (report['error'], 'failed to report its status: %s' % e) if x)
+        report['error'] = 'failed to report its status: %s' % e
         return report, extra
     extra['answered'] = True
     leader = status['leader'] if status['leader'] != '0' else None
+    if leader is None:
+        # Its readiness check would wait on a read through raft until the client's timeout.
+        health = dict(health=False, reason='it knows no leader')
+    else:
+        try:
+            health = client.health(endpoint)
+        except EtcdUnreachable as e:
+            # A member that has just lost quorum can hang on /health yet still report its status.
+            health = dict(health=False, reason='no answer to its health check: %s' % e.reason)
+        except EtcdError as e:
+            health = dict(health=False, reason=str(e))
+    report['healthy'] = health['health']
+    if not health['health']:
+        report['error'] = 'is unhealthy: %s' % health['reason']
     report.update(member_id=status['member_id'], version=status['version'], db_size=status['db_size'],
                   db_size_in_use=status['db_size_in_use'], leader=leader,
                   is_leader=leader is not None and leader == status['member_id'],
@@ -156,10 +155,14 @@ def gather(client, expected_members=None, max_raft_lag=None):
         result['members'] = client.member_list()
     except EtcdError as e:
         problems.append('could not list the members: %s' % e)
-    try:
-        result['alarms'] = client.alarms()
-    except EtcdError as e:
-        problems.append('could not list the alarms: %s' % e)
+    if not any(r['leader'] for r in reports):
+        # Alarms are read through raft: without a leader the request would only time out.
+        problems.append('the alarms could not be listed: no endpoint knows a leader')
+    else:
+        try:
+            result['alarms'] = client.alarms()
+        except EtcdError as e:
+            problems.append('could not list the alarms: %s' % e)
     names = dict((m['id'], m['name']) for m in result['members'])
     for report in reports:
         if report['member_id']:

@@ -314,7 +314,8 @@ def main():
         time.sleep(max(0.0, min(POLL_SECONDS - (time.time() - started), deadline - time.time())))
 
     result['auth_enabled'] = None
-    if answered:
+    # Read through raft, like the alarms: without a leader anywhere it would only time out.
+    if answered and any(endpoint['leader'] for endpoint in result['endpoints']):
         try:
             result['auth_enabled'] = client.auth_enabled()
         except EtcdError:

@@ -242,16 +242,28 @@ def old_member_is_turned_away(name, old_data, members):
     members refuse its raft messages (cluster ID mismatch) and the cluster stays as it is."""
     host = HOSTS[name]
     since = "@" + host.check_output("date +%s")
+    host.check_output("rm -rf /var/tmp/old-member && cp -a %s /var/tmp/old-member", old_data)
+    # In the background, for at most 20 s: it is stopped as soon as a restored member has refused it.
     host.check_output(
-        "rm -rf /var/tmp/old-member && cp -a %s /var/tmp/old-member && set -a && . /etc/etcd/etcd.conf && set +a && "
+        "set -a; . /etc/etcd/etcd.conf; set +a; "
         "ETCD_DATA_DIR=/var/tmp/old-member ETCD_LISTEN_PEER_URLS=https://127.0.0.1:12380 "
         "ETCD_LISTEN_CLIENT_URLS=https://127.0.0.1:12379 ETCD_ADVERTISE_CLIENT_URLS=https://127.0.0.1:12379 "
-        "ETCD_LISTEN_METRICS_URLS=http://127.0.0.1:12381 timeout 15 /usr/local/bin/etcd > /var/tmp/old-member.log 2>&1;"
-        " rm -rf /var/tmp/old-member; true" % old_data)
-    refused = [other for other in NAMES if other != name and "cluster ID mismatch" in HOSTS[other].check_output(
-        "journalctl -u etcd -o cat --no-pager --since %s", since)]
-    print("restore: the old data of %s started as etcd for 15 s; refused by %s" % (name, ", ".join(refused)))
-    assert refused, host.check_output("tail -n 5 /var/tmp/old-member.log")
+        "ETCD_LISTEN_METRICS_URLS=http://127.0.0.1:12381 nohup timeout 20 /usr/local/bin/etcd "
+        "> /var/tmp/old-member.log 2>&1 < /dev/null & echo $! > /var/tmp/old-member.pid")
+
+    def refused():
+        return [other for other in NAMES if other != name and "cluster ID mismatch" in HOSTS[other].check_output(
+            "journalctl -u etcd -o cat --no-pager --since %s", since)]
+    try:
+        wait_until("a restored member refuses the old member", refused, timeout=20)
+    except AssertionError as e:
+        raise AssertionError("%s; its log ends: %s" % (e, host.run("tail -n 5 /var/tmp/old-member.log").stdout))
+    finally:
+        # timeout(1) passes the signal on to that etcd alone, not to the member etcd's unit runs.
+        host.run("kill $(cat /var/tmp/old-member.pid)")
+    print("restore: the old data of %s started as etcd; refused by %s" % (name, ", ".join(refused())))
+    host.check_output("while kill -0 $(cat /var/tmp/old-member.pid) 2>/dev/null; do sleep 0.2; done; "
+                      "rm -rf /var/tmp/old-member /var/tmp/old-member.pid")
     assert members_state() == members
     assert started_voters() == [(n, False, True) for n in NAMES]
 

@@ -93,6 +93,9 @@ class Writer:
                     self._put(endpoint, key, value)
                 except (requests.RequestException, ValueError, KeyError):
                     self.errors += 1
+                    # A token from before a restore makes the restored members wait (until their raft index
+                    # reaches the token's) past this writer's timeout: log in again on the next attempt.
+                    self._session.headers.pop("Authorization", None)
                     continue
                 self.acknowledged[key] = value
                 now = time.monotonic()

@@ -1,4 +1,5 @@
-"""quorum.etcd.restore and quorum.etcd.recover_quorum on a live three-member cluster.
+"""quorum.etcd.restore and quorum.etcd.recover_quorum on a live three-member cluster with
+authentication on (it must stay on through each of them).
 
 The cases run in file order, each on the cluster the one before left: bad restore inputs are
 refused with every member untouched; a snapshot is restored on every member (keys from before
@@ -27,6 +28,7 @@ IP = {name: address(host) for name, host in HOSTS.items()}
 URLS = [lab.client_url(IP[name]) for name in NAMES]
 URL = dict(zip(NAMES, URLS))
 TLS = lab.client_tls()
+AUTH = lab.admin_auth()  # the cluster runs with authentication on
 BACKUP = "/var/lib/etcd-backup/recover-test.db"
 DROPIN = "/etc/systemd/system/etcd.service.d/recover-quorum.conf"
 
@@ -70,11 +72,23 @@ def members_state_of(name):
 def put(prefix, count):
     kv = {"%s%03d" % (prefix, i): "value %d" % i for i in range(count)}
     session = lab.session()
+    answer = session.post(URLS[0] + "/v3/auth/authenticate", timeout=5,
+                          json={"name": AUTH[0], "password": AUTH[1]})
+    answer.raise_for_status()
+    session.headers["Authorization"] = answer.json()["token"]
     for key, value in kv.items():
         answer = session.post(URLS[0] + "/v3/kv/put", timeout=5, json={
             "key": base64.b64encode(key.encode()).decode(), "value": base64.b64encode(value.encode()).decode()})
         answer.raise_for_status()
     return kv
+
+
+def anonymous_writes_are_refused(urls):
+    """Authentication is still on: each member refuses a write that carries no token."""
+    session = lab.session()
+    for url in urls:
+        answer = session.post(url + "/v3/kv/put", timeout=5, json={"key": "L2Fub255bW91cw==", "value": ""})
+        assert "user name is empty" in answer.text, (url, answer.status_code, answer.text)
 
 
 def read(name, prefix):
@@ -177,7 +191,7 @@ def test_restore_brings_every_member_back_to_the_snapshot():
     assert members_state() == before
     assert all(not HOSTS[n].run("ls /var/lib/etcd-restore/*.db 2>/dev/null").stdout.strip() for n in NAMES)
 
-    with Writer(URLS, prefix="/recover/restore/writer/", tls=TLS) as writer:
+    with Writer(URLS, prefix="/recover/restore/writer/", tls=TLS, auth=AUTH) as writer:
         run = playbook("quorum.etcd.restore", etcd_restore_snapshot=snapshot,
                        etcd_restore_snapshot_host=NAMES[0], etcd_restore_confirm=True)
         # When the last member started (whole seconds), on the clock the lab hosts share with this one.
@@ -192,6 +206,7 @@ def test_restore_brings_every_member_back_to_the_snapshot():
     assert len({cluster for _, _, cluster in after.values()}) == 1, after
     assert {cluster for _, _, cluster in after.values()} != {cluster for _, _, cluster in before.values()}, after
     assert started_voters() == [(name, False, True) for name in NAMES]
+    anonymous_writes_are_refused(URLS)
     for name in NAMES:
         assert read(name, "/recover/restore/before/") == kept, name
         assert read(name, "/recover/restore/after/") == {}, name
@@ -276,7 +291,7 @@ def test_recover_quorum_after_two_of_three_members_are_lost_for_good():
     kept_aside = moved_aside(survivor, "/var/lib/etcd.before-recover-*")
     lost_data = "/var/lib/etcd.lost-by-test-%d" % time.time()
 
-    with Writer(URLS, prefix="/recover/quorum/", tls=TLS) as writer:
+    with Writer(URLS, prefix="/recover/quorum/", tls=TLS, auth=AUTH) as writer:
         wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
         for name in lost:
             HOSTS[name].check_output("systemctl stop etcd && mv /var/lib/etcd %s", lost_data)
@@ -290,6 +305,7 @@ def test_recover_quorum_after_two_of_three_members_are_lost_for_good():
 
     assert started_voters() == [(name, False, True) for name in NAMES]
     assert status(survivor)["header"]["member_id"] == survivor_id
+    anonymous_writes_are_refused(URLS)
     gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/quorum/", URLS)
     print("recover_quorum: survivor %s (the leader was %s); %d of %d writes acknowledged before the loss are gone;"
           " playbook %.1f s" % (survivor, first_leader, len(gone), len(before), run.seconds))
@@ -352,7 +368,7 @@ def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(
     inventory = inventory_copy(tmp_path, {"etcd": NAMES + new})
 
     with Writer([URL[survivor]] + [URL[n] for n in lost] + final_urls[1:], prefix="/recover/destroyed/",
-                tls=TLS) as writer:
+                tls=TLS, auth=AUTH) as writer:
         wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
         subprocess.run(["podman", "rm", "--force", "--time", "0"] + lost, check=True, capture_output=True)
         # Hosts the controller cannot reach may still run their members: not without the operator's word.
@@ -375,6 +391,7 @@ def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(
     print(reports[0])
 
     assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
+    anonymous_writes_are_refused(final_urls)
     gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/destroyed/", final_urls)
     print("recover_quorum with %s destroyed: survivor %s; %d of %d writes acknowledged before the loss are gone;"
           " playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))
@@ -402,7 +419,7 @@ def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivo
     inventory = inventory_copy(tmp_path, {"etcd": final})
 
     with Writer([URL[survivor]] + [SPARE_URL[n] for n in lost] + final_urls[1:], prefix="/recover/stopped/",
-                tls=TLS) as writer:
+                tls=TLS, auth=AUTH) as writer:
         wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
         subprocess.run(["podman", "rm", "--force", "--time", "0"] + lost, check=True, capture_output=True)
         HOSTS[survivor].check_output("systemctl stop etcd")
@@ -419,6 +436,7 @@ def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivo
     print(reports[0])
 
     assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
+    anonymous_writes_are_refused(final_urls)
     gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/stopped/", final_urls)
     print("recover_quorum with %s destroyed and out of the inventory, %s stopped: %d of %d writes acknowledged "
           "before are gone; playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))

@@ -94,6 +94,13 @@ def admin_auth(group="etcd"):
     return (user, group_var(group, "etcd_admin_password")) if user else None
 
 
+def log_in(session, url, user, password, timeout=5):
+    """The token the member at url gives user (etcd's simple tokens hold on that member only)."""
+    answer = session.post(url + "/v3/auth/authenticate", json={"name": user, "password": password}, timeout=timeout)
+    answer.raise_for_status()
+    return answer.json()["token"]
+
+
 def client_url(ip, group="etcd", port=2379):
     """A member's client URL seen from the controller: https when the cluster has certificates."""
     return "%s://%s:%d" % ("https" if client_tls(group) else "http", ip, port)

@@ -72,10 +72,7 @@ def members_state_of(name):
 def put(prefix, count):
     kv = {"%s%03d" % (prefix, i): "value %d" % i for i in range(count)}
     session = lab.session()
-    answer = session.post(URLS[0] + "/v3/auth/authenticate", timeout=5,
-                          json={"name": AUTH[0], "password": AUTH[1]})
-    answer.raise_for_status()
-    session.headers["Authorization"] = answer.json()["token"]
+    session.headers["Authorization"] = lab.log_in(session, URLS[0], *AUTH)
     for key, value in kv.items():
         answer = session.post(URLS[0] + "/v3/kv/put", timeout=5, json={
             "key": base64.b64encode(key.encode()).decode(), "value": base64.b64encode(value.encode()).decode()})

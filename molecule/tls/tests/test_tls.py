@@ -12,7 +12,7 @@ import pytest
 import requests
 
 import certs
-from lab import address, admin_auth, client_tls, hosts
+from lab import address, admin_auth, client_tls, hosts, log_in
 
 MEMBERS = hosts("etcd")
 IPS = [address(m) for m in MEMBERS]
@@ -24,12 +24,6 @@ def _b64(text):
 
 def _url(ip, port=2379, scheme="https"):
     return "%s://%s:%d" % (scheme, ip, port)
-
-
-def _token(session, ip, user, password):
-    answer = session.post(_url(ip) + "/v3/auth/authenticate", json={"name": user, "password": password}, timeout=5)
-    answer.raise_for_status()
-    return answer.json()["token"]
 
 
 @pytest.fixture(scope="module")
@@ -118,13 +112,13 @@ def test_anonymous_requests_are_denied_with_authentication_on(admin):
 
 def test_the_reader_reads_its_prefix_only(admin):
     user, password = admin_auth()
-    root = {"Authorization": _token(admin, IPS[0], user, password)}
+    root = {"Authorization": log_in(admin, _url(IPS[0]), user, password)}
     assert admin.post(_url(IPS[0]) + "/v3/kv/put", headers=root, timeout=5,
                       json={"key": _b64("/reader/greeting"), "value": _b64("hello")}).status_code == 200
     assert admin.post(_url(IPS[0]) + "/v3/kv/put", headers=root, timeout=5,
                       json={"key": _b64("/secret/key"), "value": _b64("hidden")}).status_code == 200
 
-    reader = {"Authorization": _token(admin, IPS[1], "reader", "molecule-reader-password")}
+    reader = {"Authorization": log_in(admin, _url(IPS[1]), "reader", "molecule-reader-password")}
     inside = admin.post(_url(IPS[1]) + "/v3/kv/range", headers=reader, json={"key": _b64("/reader/greeting")}, timeout=5)
     assert inside.status_code == 200 and base64.b64decode(inside.json()["kvs"][0]["value"]) == b"hello", inside.text
     outside = admin.post(_url(IPS[1]) + "/v3/kv/range", headers=reader, json={"key": _b64("/secret/key")}, timeout=5)

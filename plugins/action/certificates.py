@@ -29,6 +29,7 @@ ARGUMENT_SPEC = {
     }},
     "ca_common_name": {"type": "str", "required": True},
     "separate_peer_ca": {"type": "bool", "default": False},
+    "peer_common_name": {"type": "str", "default": ""},
     "admin_organization": {"type": "str", "default": "quorum.etcd admin"},
     "etcdctl_common_name": {"type": "str", "default": ""},
     "extra_sans": {"type": "list", "elements": "str", "default": []},

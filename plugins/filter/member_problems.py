@@ -17,12 +17,16 @@ description:
   - Checks that the host is in the cluster group, has a member address that is a bare address, a member name etcd
     accepts, an exact X.Y.Z release, http or https schemes, a listen address of the host, an election timeout of
     at least 5 heartbeats and at most 50 s, and distinct client and peer ports.
+  - A running member whose peer port accepts only one common name keeps it (C(peer_allowed_cn) against
+    C(deployed_peer_allowed_cn)), since new peer certificates reach every member at once and the members would
+    refuse each other's before their restarts.
 options:
   _input:
     description:
       - "Keys: C(host), C(group), C(in_group), C(address), C(ipv4_addresses), C(host_ips), C(listen), C(name),
         C(version), C(client_scheme), C(peer_scheme), C(heartbeat_interval), C(election_timeout), C(client_port),
-        C(peer_port)."
+        C(peer_port), C(peer_allowed_cn), C(deployed_peer_allowed_cn) (the member's running setting, none
+        when it runs none)."
     type: dict
     required: true
 '''
@@ -76,6 +80,13 @@ def member_problems(settings):
                         '50000 ms' % (election, heartbeat))
     if int(s.get('client_port')) == int(s.get('peer_port')):
         problems.append('etcd_client_port and etcd_peer_port are both %s' % s.get('client_port'))
+    deployed, wanted = s.get('deployed_peer_allowed_cn') or '', s.get('peer_allowed_cn') or ''
+    # Turning the check on is safe (the new certificates pass no check yet); away from it is not.
+    if deployed and deployed != wanted:
+        problems.append('the member lets only the common name %r onto its peer port, and this run would %s; the '
+                        'members would refuse the new peer certificates of each other before their restarts. Keep '
+                        'etcd_peer_cert_allowed_cn: %s for this cluster'
+                        % (deployed, 'change it to %r' % wanted if wanted else 'turn that check off', deployed))
     return problems
 
 

@@ -19,7 +19,7 @@ description:
     usage) and is valid now, that the certificate's subject alternative names hold every address given (DNS names
     in any case), and that its extended key usages allow the use (a server certificate needs C(serverAuth) and
     C(clientAuth), since etcd also dials its own and its peers' listeners with it; a client certificate
-    C(clientAuth)).
+    C(clientAuth)), and, when O(common_name) is given, that the certificate's common name is that one.
 positional: _input
 options:
   _input:
@@ -43,6 +43,12 @@ options:
     description: V(server) (also used for peers) or V(client).
     type: str
     default: server
+  common_name:
+    description:
+      - The common name the certificate must carry, such as the one name a member's peer port accepts
+        (etcd's C(--peer-cert-allowed-cn)). Empty, any.
+    type: str
+    default: ""
   name:
     description: How the messages name the certificate, for example the variable that points at it.
     type: str
@@ -142,7 +148,8 @@ def _dates_problem(cert, what, path, now):
     return None
 
 
-def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', name='the certificate'):
+def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', name='the certificate',
+                 common_name=''):
     if x509 is None:
         raise AnsibleFilterError('tls_problems needs the Python cryptography library on the controller')
     if usage not in USAGES:
@@ -190,6 +197,14 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
     if missing:
         problems.append('%s %s lacks %s in its subject alternative names (it has: %s).'
                         % (name, cert_path, ', '.join(missing), ', '.join(sorted(entries)) or 'none'))
+
+    if common_name:
+        found = [a.value for a in cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)]
+        if found != [common_name]:
+            problems.append('%s %s has the common name %s where %r is wanted (etcd_peer_cert_allowed_cn: the one '
+                            'name the peer port accepts; set it to the common name of your peer certificates, or '
+                            'empty for no check).' % (name, cert_path, ', '.join(repr(f) for f in found) or 'none',
+                                                      common_name))
 
     usages = _extended_usages(cert)
     if usages is not None:

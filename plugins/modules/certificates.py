@@ -83,6 +83,13 @@ options:
     description: Sign the peer certificates with a CA of their own.
     type: bool
     default: false
+  peer_common_name:
+    description:
+      - Common name of every peer certificate, the one name the members' peer port accepts (etcd's
+        C(--peer-cert-allowed-cn)), so that no client certificate of the same CA can speak to raft.
+      - Empty, each peer certificate carries its member's name.
+    type: str
+    default: ""
   admin_organization:
     description: Organization of the admin client certificate, which has no common name.
     type: str

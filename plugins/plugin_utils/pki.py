@@ -57,10 +57,13 @@ def certificate_specs(settings):
         sans = subject_alt_names([member["address"], "127.0.0.1", "::1", "localhost", member["host"],
                                   member["name"]] + list(settings.get("extra_sans") or []))
         for kind in ("server", "peer"):
+            # Every peer certificate carries the one name the peer port accepts (etcd's
+            # --peer-cert-allowed-cn): a client certificate of the same CA cannot speak raft.
+            common_name = (settings.get("peer_common_name") or member["name"]) if kind == "peer" else member["name"]
             specs.append({
                 "path": os.path.join(root, member["host"], kind),
                 "ca": "peer-ca" if kind == "peer" and settings.get("separate_peer_ca") else "ca",
-                "common_name": member["name"], "organization": "", "sans": sans,
+                "common_name": common_name, "organization": "", "sans": sans,
                 "usages": SERVER_AND_CLIENT})
     specs.append({"path": os.path.join(root, "admin"), "ca": "ca", "common_name": "",
                   "organization": settings.get("admin_organization") or "", "sans": [], "usages": CLIENT})
@@ -97,6 +100,16 @@ def validate(settings):
             problems.append("%s: listed twice" % member["host"])
         seen[member["host"]] = True
     names = [c.get("name") for c in settings.get("clients") or []]
+    peer_name = settings.get("peer_common_name") or ""
+    if peer_name and peer_name == settings.get("etcdctl_common_name"):
+        problems.append("etcd_pki_etcdctl_common_name %r is the peer certificates' common name "
+                        "(etcd_peer_cert_allowed_cn): etcdctl's certificate would be let onto the peer port"
+                        % peer_name)
+    for client in settings.get("clients") or []:
+        if peer_name and client.get("common_name", client.get("name")) == peer_name:
+            problems.append("etcd_pki_clients: %r has the peer certificates' common name %r "
+                            "(etcd_peer_cert_allowed_cn): it would be let onto the peer port"
+                            % (client.get("name"), peer_name))
     for name in names:
         if not name or "/" in name or name.startswith("."):
             problems.append("etcd_pki_clients: %r is not a file name" % name)

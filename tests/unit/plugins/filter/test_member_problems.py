@@ -46,3 +46,14 @@ def test_an_address_problem_is_told_once():
 def test_an_election_timeout_above_50_s_is_refused():
     assert problems(election_timeout=50001) == [
         'etcd_election_timeout 50001 ms must be at least 5 x etcd_heartbeat_interval (100 ms) and at most 50000 ms']
+
+
+def test_the_peer_ports_common_name_is_turned_on_but_never_changed_or_off_on_a_running_member():
+    assert problems(peer_allowed_cn='etcd-peer', deployed_peer_allowed_cn='') == []
+    assert problems(peer_allowed_cn='etcd-peer', deployed_peer_allowed_cn='etcd-peer') == []
+    assert problems(peer_allowed_cn='', deployed_peer_allowed_cn='') == []
+    assert problems(peer_allowed_cn='other', deployed_peer_allowed_cn='etcd-peer') == [
+        "the member lets only the common name 'etcd-peer' onto its peer port, and this run would change it to "
+        "'other'; the members would refuse the new peer certificates of each other before their restarts. Keep "
+        "etcd_peer_cert_allowed_cn: etcd-peer for this cluster"]
+    assert 'would turn that check off' in problems(peer_allowed_cn='', deployed_peer_allowed_cn='etcd-peer')[0]

@@ -128,3 +128,15 @@ def test_dns_names_compare_without_regard_to_case(tmp_path, ca):
     assert tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=[ADDRESS, "etcd1.example.com"]) == []
     assert "lacks etcd2.example.com" in only(
         tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=["ETCD1.example.com", "etcd2.example.com"]))
+
+
+def test_a_peer_certificate_of_another_common_name_is_refused(tmp_path, ca):
+    cert, key = certs.issue(tmp_path, "peer", ca, sans=[ADDRESS], common_name="etcd1")
+    problem = only(tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=[ADDRESS],
+                                name="etcd_peer_cert_src", common_name="etcd-peer"))
+    assert "etcd_peer_cert_src %s has the common name 'etcd1' where 'etcd-peer' is wanted" % cert in problem
+
+
+def test_a_peer_certificate_of_the_allowed_common_name_passes(tmp_path, ca):
+    cert, key = certs.issue(tmp_path, "peer", ca, sans=[ADDRESS], common_name="etcd-peer")
+    assert tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=[ADDRESS], common_name="etcd-peer") == []

@@ -351,3 +351,80 @@ def test_etcdctl_gets_a_certificate_named_for_its_etcd_user(tmp_path):
     assert cert(str(root / 'etcdctl.crt')).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == 'backup'
     assert pki.converge(settings(tmp_path / 'plain'))['certificates'] == 3 * 2 + 2
     assert not (tmp_path / 'plain' / 'etcdctl.crt').exists()
+
+
+def common_name(path):
+    return [a.value for a in cert(path).subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+
+
+def test_peer_certificates_carry_the_one_name_the_peer_port_accepts(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    key_before = (root / 'etcd1' / 'peer.key').read_bytes()
+    assert common_name(str(root / 'etcd1' / 'peer.crt')) == ['etcd1']
+    # A cluster deployed before the check: only the peer certificates are issued again, on their own keys.
+    result = pki.converge(settings(root, peer_common_name='etcd-peer'))
+    assert sorted(f['path'] for f in result['files']) == sorted(
+        str(root / ('etcd%d' % i) / 'peer.crt') for i in (1, 2, 3))
+    assert {f['reason'] for f in result['files']} == {'its subject changed'}
+    for i in (1, 2, 3):
+        assert common_name(str(root / ('etcd%d' % i) / 'peer.crt')) == ['etcd-peer']
+        assert common_name(str(root / ('etcd%d' % i) / 'server.crt')) == ['etcd%d' % i]
+    assert (root / 'etcd1' / 'peer.key').read_bytes() == key_before
+    assert pki.converge(settings(root, peer_common_name='etcd-peer'))['changed'] is False
+
+
+def test_a_client_named_as_the_peers_is_refused(tmp_path):
+    root = tmp_path / 'pki'
+    bad = settings(root, peer_common_name='etcd-peer', etcdctl_common_name='etcd-peer',
+                   clients=[dict(name='app', common_name='etcd-peer', organization=''),
+                            dict(name='etcd-peer', organization='')])
+    with pytest.raises(pki.PkiError) as error:
+        pki.converge(bad)
+    message = str(error.value)
+    assert "etcd_pki_etcdctl_common_name 'etcd-peer' is the peer certificates' common name" in message
+    assert "etcd_pki_clients: 'app' has the peer certificates' common name 'etcd-peer'" in message
+    assert "etcd_pki_clients: 'etcd-peer' has the peer certificates' common name 'etcd-peer'" in message
+    assert not root.exists()
+
+
+def test_etcd_lets_only_peer_certificates_onto_its_peer_port(etcd_bin, tmp_path):
+    """A real etcd with --peer-cert-allowed-cn: the member's peer certificate is let in on the peer
+    port, the admin and the client certificates of the same CA are refused in the handshake."""
+    import requests
+    root = tmp_path / 'pki'
+    pki.converge(settings(root, peer_common_name='etcd-peer', etcdctl_common_name='root',
+                          members=[dict(host='m1', name='m1', address='127.0.0.1')]))
+    bindir = etcd_bin(DEFAULT_VERSION)
+    client, peer = 'https://127.0.0.1:%d' % free_port(), 'https://127.0.0.1:%d' % free_port()
+    member = str(root / 'm1')
+    args = [os.path.join(bindir, 'etcd'), '--name', 'm1', '--data-dir', str(tmp_path / 'data'),
+            '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer,
+            '--initial-advertise-peer-urls', peer, '--initial-cluster', 'm1=' + peer,
+            '--cert-file', member + '/server.crt', '--key-file', member + '/server.key',
+            '--trusted-ca-file', str(root / 'ca.crt'), '--client-cert-auth',
+            '--peer-cert-file', member + '/peer.crt', '--peer-key-file', member + '/peer.key',
+            '--peer-trusted-ca-file', str(root / 'peer-ca.crt'), '--peer-client-cert-auth',
+            '--peer-cert-allowed-cn', 'etcd-peer', '--log-level', 'warn']
+    with open(str(tmp_path / 'etcd.log'), 'wb') as log:
+        etcd = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+
+    def members(cert_file, key_file):
+        return requests.get(peer + '/members', cert=(cert_file, key_file), verify=str(root / 'ca.crt'), timeout=5)
+    try:
+        for _ in range(100):
+            try:
+                answer = members(member + '/peer.crt', member + '/peer.key')
+                break
+            except requests.ConnectionError:
+                subprocess.run(['sleep', '0.2'])
+        assert answer.status_code == 200 and answer.json()[0]['name'] == 'm1', answer.text
+        for name in ('admin', 'etcdctl', 'clients/app'):
+            with pytest.raises(requests.exceptions.SSLError):
+                members(str(root / (name + '.crt')), str(root / (name + '.key')))
+        # The same certificates still work on the client port.
+        assert requests.get(client + '/version', cert=(str(root / 'admin.crt'), str(root / 'admin.key')),
+                            verify=str(root / 'ca.crt'), timeout=5).status_code == 200
+    finally:
+        etcd.terminate()
+        etcd.wait(10)

@@ -110,6 +110,19 @@ def peer_url(ip, group="etcd", port=2380):
     return "%s://%s:%d" % ("https" if client_tls(group) else "http", ip, port)
 
 
+# A member's own peer certificate on another member's peer port, from the member's address: etcd
+# also checks that a peer's certificate names the address it connects from.
+_PEER_GET = ("python3 -c 'import ssl, sys, urllib.request as u; d = \"/etc/etcd/pki/\"; "
+             "c = ssl.create_default_context(cafile=d + \"peer-ca.crt\"); "
+             "c.load_cert_chain(d + \"peer.crt\", d + \"peer.key\"); "
+             "print(u.urlopen(sys.argv[1], context=c, timeout=5).status)' %s")
+
+
+def peer_get_status(member, url):
+    """The HTTP status another member's peer port answers this member with its own peer certificate."""
+    return int(member.check_output(_PEER_GET, url))
+
+
 def playbook_recap(playbook, *extra):
     """Run a scenario playbook again (e.g. in check mode) and return {host: {ok, changed, failed...}}."""
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")

@@ -7,11 +7,12 @@ import socket
 import ssl
 
 import pytest
+import requests
 from cryptography import x509
 
 import certs
 from lab import (INVENTORY, SCENARIO_DIR, PlaybookRun, address, admin_auth, client_tls, client_url, hosts,
-                 inventory_copy, pki_dir)
+                 inventory_copy, peer_get_status, pki_dir)
 from writer import Writer
 
 MEMBERS = hosts("etcd")
@@ -54,6 +55,48 @@ def test_renewal_under_load_loses_no_write_and_restarts_nothing():
     assert main_pids() == pids, "a member was restarted to pick up renewed certificates"
     writer.verify([client_url(ip) for ip in IPS])
 
+    again = PlaybookRun(INVENTORY, CONVERGE)
+    assert again.rc == 0 and not again.changed, again
+
+
+def peer_port_lets_in(ip, name):
+    """Whether a member's peer port lets in the controller's client certificate <name>.crt."""
+    directory = pki_dir()
+    try:
+        requests.get("https://%s:2380/members" % ip, verify=os.path.join(directory, "ca.crt"), timeout=5,
+                     cert=(os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key")))
+        return True
+    except requests.exceptions.SSLError:
+        return False
+
+
+def test_a_cluster_deployed_before_the_peer_name_check_moves_to_it_under_load():
+    """etcd_peer_cert_allowed_cn on a cluster deployed without it: turning it off is refused before any
+    change; turned on, the new peer certificates reach every member, then the members restart one at a
+    time with the check, and the writer loses nothing."""
+    before = host_state()
+    off = PlaybookRun(INVENTORY, CONVERGE, "-e", "etcd_peer_cert_allowed_cn=")
+    assert off.rc != 0 and any("would turn that check off" in (m or "") for m in off.messages), off
+    assert not off.changed and host_state() == before, off
+
+    # The cluster as a deploy without the check left it: no check in etcd.conf, then peer
+    # certificates named for their members.
+    for member in MEMBERS:
+        member.check_output("sed -i '/^ETCD_PEER_CERT_ALLOWED_CN=/d' /etc/etcd/etcd.conf && systemctl restart etcd")
+    legacy = PlaybookRun(INVENTORY, CONVERGE, "-e", "etcd_peer_cert_allowed_cn=")
+    assert legacy.rc == 0, legacy
+    assert all(peer_port_lets_in(ip, "admin") for ip in IPS), "the admin certificate was refused without the check"
+
+    pids = main_pids()
+    with Writer([client_url(ip) for ip in IPS], prefix="/tls/peer-name/", tls=client_tls(), auth=admin_auth()) as writer:
+        run = PlaybookRun(INVENTORY, CONVERGE)
+    print("move to the peer name check: %.0f s, changed: %s" % (run.seconds, sorted(set(t for t, _ in run.changed))))
+    assert run.rc == 0, run
+    writer.verify([client_url(ip) for ip in IPS])
+    restarted = {name for name, pid in main_pids().items() if pid != pids[name]}
+    assert restarted == set(NAMES), "members not restarted with the check: %s" % (set(NAMES) - restarted)
+    assert [ip for ip in IPS if peer_port_lets_in(ip, "admin")] == []
+    assert [ip for ip in IPS[1:] if peer_get_status(MEMBERS[0], "https://%s:2380/members" % ip) != 200] == []
     again = PlaybookRun(INVENTORY, CONVERGE)
     assert again.rc == 0 and not again.changed, again
 

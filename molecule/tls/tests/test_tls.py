@@ -5,6 +5,7 @@ on every member."""
 
 import base64
 import json
+import os
 import socket
 import ssl
 
@@ -12,7 +13,7 @@ import pytest
 import requests
 
 import certs
-from lab import address, admin_auth, client_tls, hosts, log_in
+from lab import address, admin_auth, client_tls, hosts, log_in, peer_get_status, pki_dir
 
 MEMBERS = hosts("etcd")
 IPS = [address(m) for m in MEMBERS]
@@ -87,6 +88,30 @@ def _handshake(ip, newest):
     with socket.create_connection((ip, 2379), timeout=5) as raw:
         with context.wrap_socket(raw, server_hostname=ip) as conn:
             return conn.version()
+
+
+def peer_port_answer(ip, cert):
+    """What /members on a member's peer port answers a client certificate (cert, key): the status,
+    or 'refused' when the handshake fails."""
+    try:
+        answer = requests.get(_url(ip, 2380) + "/members", verify=client_tls()["verify"], cert=cert, timeout=5)
+        return answer.status_code
+    except requests.exceptions.SSLError:
+        return "refused"
+
+
+def test_only_peer_certificates_get_onto_the_peer_port():
+    """etcd_peer_cert_allowed_cn: the admin, etcdctl and application certificates come from the same CA
+    as the peers', and are still refused on 2380; each member's own peer certificate is let in."""
+    directory = pki_dir()
+    clients = {name: (os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key"))
+               for name in ("admin", "etcdctl", "clients/reader")}
+    answers = {(ip, name): peer_port_answer(ip, cert) for ip in IPS for name, cert in clients.items()}
+    answers.update({(ip, "peer of " + m.backend.name): peer_get_status(m, _url(ip, 2380) + "/members")
+                    for m in MEMBERS for ip in IPS if ip != address(m)})
+    print("peer port answers: %s" % answers)
+    assert {k: v for k, v in answers.items() if not k[1].startswith("peer") and v != "refused"} == {}
+    assert {k: v for k, v in answers.items() if k[1].startswith("peer") and v != 200} == {}
 
 
 def test_only_tls_1_2_or_later_is_accepted():

@@ -101,6 +101,14 @@ def log_in(session, url, user, password, timeout=5):
     return answer.json()["token"]
 
 
+def assert_anonymous_writes_refused(urls):
+    """Authentication is on: each member refuses a write that carries no token."""
+    made = session()
+    for url in urls:
+        answer = made.post(url + "/v3/kv/put", timeout=5, json={"key": "L2Fub255bW91cw==", "value": ""})
+        assert "user name is empty" in answer.text, (url, answer.status_code, answer.text)
+
+
 def client_url(ip, group="etcd", port=2379):
     """A member's client URL seen from the controller: https when the cluster has certificates."""
     return "%s://%s:%d" % ("https" if client_tls(group) else "http", ip, port)

@@ -80,14 +80,6 @@ def put(prefix, count):
     return kv
 
 
-def anonymous_writes_are_refused(urls):
-    """Authentication is still on: each member refuses a write that carries no token."""
-    session = lab.session()
-    for url in urls:
-        answer = session.post(url + "/v3/kv/put", timeout=5, json={"key": "L2Fub255bW91cw==", "value": ""})
-        assert "user name is empty" in answer.text, (url, answer.status_code, answer.text)
-
-
 def read(name, prefix):
     """The keys under prefix as member name holds them (a local, serializable read)."""
     got = etcdctl_json(HOSTS[name], "get", "--prefix", "--consistency=s", prefix)
@@ -203,7 +195,7 @@ def test_restore_brings_every_member_back_to_the_snapshot():
     assert len({cluster for _, _, cluster in after.values()}) == 1, after
     assert {cluster for _, _, cluster in after.values()} != {cluster for _, _, cluster in before.values()}, after
     assert started_voters() == [(name, False, True) for name in NAMES]
-    anonymous_writes_are_refused(URLS)
+    lab.assert_anonymous_writes_refused(URLS)
     for name in NAMES:
         assert read(name, "/recover/restore/before/") == kept, name
         assert read(name, "/recover/restore/after/") == {}, name
@@ -302,7 +294,7 @@ def test_recover_quorum_after_two_of_three_members_are_lost_for_good():
 
     assert started_voters() == [(name, False, True) for name in NAMES]
     assert status(survivor)["header"]["member_id"] == survivor_id
-    anonymous_writes_are_refused(URLS)
+    lab.assert_anonymous_writes_refused(URLS)
     gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/quorum/", URLS)
     print("recover_quorum: survivor %s (the leader was %s); %d of %d writes acknowledged before the loss are gone;"
           " playbook %.1f s" % (survivor, first_leader, len(gone), len(before), run.seconds))
@@ -388,7 +380,7 @@ def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(
     print(reports[0])
 
     assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
-    anonymous_writes_are_refused(final_urls)
+    lab.assert_anonymous_writes_refused(final_urls)
     gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/destroyed/", final_urls)
     print("recover_quorum with %s destroyed: survivor %s; %d of %d writes acknowledged before the loss are gone;"
           " playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))
@@ -433,7 +425,7 @@ def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivo
     print(reports[0])
 
     assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
-    anonymous_writes_are_refused(final_urls)
+    lab.assert_anonymous_writes_refused(final_urls)
     gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/stopped/", final_urls)
     print("recover_quorum with %s destroyed and out of the inventory, %s stopped: %d of %d writes acknowledged "
           "before are gone; playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))

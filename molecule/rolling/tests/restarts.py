@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from lab import INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, session
+from lab import INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, log_in, session
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("etcd")}
@@ -39,13 +39,7 @@ def starts_logged_all():
 
 def post(url, path, body=None):
     """A v3 JSON gateway call, with a token of the admin user when the cluster has authentication on."""
-    headers = {}
-    if admin_auth():
-        user, password = admin_auth()
-        token = SESSION.post(url + "/v3/auth/authenticate", json={"name": user, "password": password},
-                             timeout=3).json().get("token")
-        if token:
-            headers["Authorization"] = token
+    headers = {"Authorization": log_in(SESSION, url, *admin_auth(), timeout=3)} if admin_auth() else {}
     return SESSION.post(url + path, json=body or {}, headers=headers, timeout=3).json()
 
 

@@ -14,7 +14,7 @@ import time
 
 from restarts import (BAD_SETTING, HOSTS, NAMES, URLS, break_config, leader, order, playbook, start_times,
                       starts_logged_all, stopped_at, wait_until)
-from lab import client_tls
+from lab import admin_auth, assert_anonymous_writes_refused, client_tls
 from writer import Writer
 
 LOCK = "/run/quorum-etcd/etcd-cluster.lock"  # etcd_run_lock_dir / etcd_cluster_token, on the group's first host
@@ -50,7 +50,7 @@ def test_every_member_restarts_once_the_leader_last_and_a_second_run_meanwhile_i
         except Exception as e:  # noqa: BLE001 - shown by the assertion below
             watch_errors.append(repr(e))
 
-    with Writer(URLS, prefix="/rolling/restart/", tls=client_tls()) as writer:
+    with Writer(URLS, prefix="/rolling/restart/", tls=client_tls(), auth=admin_auth()) as writer:
         rolling = threading.Thread(target=lambda: runs.append(playbook("quorum.etcd.rolling_restart")))
         watcher = threading.Thread(target=watch_the_lock)
         rolling.start()
@@ -83,6 +83,7 @@ def test_every_member_restarts_once_the_leader_last_and_a_second_run_meanwhile_i
 
     after = start_times()
     assert all(after[name] > before[name] for name in NAMES), (before, after)
+    assert_anonymous_writes_refused(URLS)
     assert {name: count - logged[name] for name, count in starts_logged_all().items()} == {n: 1 for n in NAMES}
     assert sorted(after, key=after.get) == order(first_leader), (after, first_leader)
     # The leader handed over before its restart, and only then.
@@ -96,7 +97,7 @@ def test_a_broken_member_stops_the_run_and_the_rest_is_untouched():
     break_config(second)
     before = start_times()
 
-    with Writer(URLS, prefix="/rolling/broken/", tls=client_tls()) as writer:
+    with Writer(URLS, prefix="/rolling/broken/", tls=client_tls(), auth=admin_auth()) as writer:
         run = playbook("quorum.etcd.rolling_restart")
         stopped = start_times()
         acknowledged = len(writer.acknowledged)
@@ -133,7 +134,7 @@ def test_a_running_but_disabled_member_is_restarted_for_its_changes():
     HOSTS[name].check_output("systemctl disable etcd && echo '# changed by hand' >> /etc/etcd/etcd.conf")
     before = start_times()
 
-    with Writer(URLS, prefix="/rolling/disabled/", tls=client_tls()) as writer:
+    with Writer(URLS, prefix="/rolling/disabled/", tls=client_tls(), auth=admin_auth()) as writer:
         run = playbook("quorum.etcd.deploy")
     assert run.rc == 0, run
     writer.verify(URLS)
@@ -157,7 +158,7 @@ def test_new_settings_wait_on_each_member_until_its_own_restart():
     before = start_times()
     active = {name: HOSTS[name].file(CONF).content_string for name in NAMES}
 
-    with Writer(URLS, prefix="/rolling/staged/", tls=client_tls()) as writer:
+    with Writer(URLS, prefix="/rolling/staged/", tls=client_tls(), auth=admin_auth()) as writer:
         bad = playbook("quorum.etcd.deploy", "-e", json.dumps({"etcd_extra_config": {"ETCD_MAX_TXN_OPS": "many"}}))
         stopped_at(bad, first)
         stopped = start_times()

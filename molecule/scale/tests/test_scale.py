@@ -1,6 +1,6 @@
 """Membership changes on a live cluster with quorum.etcd.scale, a writer running through each.
 
-Converge deployed scale-1..3. The cases run in file order, each on the cluster the one
+Converge deployed scale-1..3 with authentication on. The cases run in file order, each on the cluster the one
 before left: scale out to 5, a member removed behind the playbook's back re-joins, scale
 in to 3, a half-finished join is completed, a join that cannot succeed is undone, a
 destroyed host is replaced, a removal that would lose quorum is refused, a host rebuilt with the
@@ -25,6 +25,7 @@ NAMES = sorted(HOSTS)
 FIRST = NAMES[:3]  # deployed by converge
 SPARE = NAMES[3:]
 IP = {name: address(host) for name, host in HOSTS.items()}
+AUTH = lab.admin_auth("all")  # converge turned authentication on
 
 
 def client_url(name):
@@ -117,11 +118,16 @@ class MemberWatch:
 
     def _run(self):
         session = lab.session()
+        tokens = {}  # etcd's tokens hold on the member that gave them
         while not self._stop.is_set():
             for endpoint in self.endpoints:
                 try:
-                    found = session.post(endpoint + "/v3/cluster/member/list", json={}, timeout=1).json()["members"]
+                    if endpoint not in tokens:
+                        tokens[endpoint] = lab.log_in(session, endpoint, *AUTH, timeout=1)
+                    found = session.post(endpoint + "/v3/cluster/member/list", json={}, timeout=1,
+                                         headers={"Authorization": tokens[endpoint]}).json()["members"]
                 except (requests.RequestException, ValueError, KeyError):
+                    tokens.pop(endpoint, None)
                     continue
                 self.reads += 1
                 pending = [m for m in found if m.get("isLearner") or not m.get("name")]
@@ -134,12 +140,14 @@ def test_scale_out_from_3_to_5(tmp_path):
     conf_before = {n: HOSTS[n].file("/etc/etcd/etcd.conf").sha256sum for n in FIRST}
     started_before = {n: started_at(n) for n in FIRST}
 
-    with Writer(urls(FIRST), prefix="/scale/out/", tls=client_tls()) as writer:
+    with Writer(urls(FIRST), prefix="/scale/out/", tls=client_tls(), auth=AUTH) as writer:
         run = run_playbook(tmp_path, NAMES)
     assert run.rc == 0, run
     writer.verify(urls(NAMES))
 
     assert_started_voters(NAMES)
+    # The new members enforce authentication as the others do.
+    lab.assert_anonymous_writes_refused(urls(NAMES))
     for name in SPARE:
         conf = HOSTS[name].file("/etc/etcd/etcd.conf").content_string
         assert 'ETCD_INITIAL_CLUSTER_STATE="existing"' in conf, (name, conf)
@@ -161,7 +169,7 @@ def test_a_member_removed_behind_the_playbooks_back_rejoins_with_fresh_data(tmp_
           % (target, unit(target, "ActiveState", "SubState", "NRestarts")))
     assert HOSTS[target].file("/var/lib/etcd/member").is_directory
 
-    with Writer(urls(NAMES[:4]), prefix="/scale/rejoin/", tls=client_tls()) as writer:
+    with Writer(urls(NAMES[:4]), prefix="/scale/rejoin/", tls=client_tls(), auth=AUTH) as writer:
         run = run_playbook(tmp_path, NAMES)
     assert run.rc == 0, run
     writer.verify(urls(NAMES))
@@ -176,7 +184,7 @@ def test_a_member_removed_behind_the_playbooks_back_rejoins_with_fresh_data(tmp_
 def test_scale_in_from_5_to_3(tmp_path):
     absent = {name: {"etcd_member_state": "absent"} for name in SPARE}
 
-    with Writer(urls(NAMES), prefix="/scale/in/", tls=client_tls()) as writer:
+    with Writer(urls(NAMES), prefix="/scale/in/", tls=client_tls(), auth=AUTH) as writer:
         run = run_playbook(tmp_path, NAMES, host_vars=absent)
     assert run.rc == 0, run
     writer.verify(urls(FIRST))
@@ -203,7 +211,7 @@ def test_a_half_finished_join_is_completed_not_duplicated(tmp_path):
             " removes it" % peer_url(joiner)) in deploy.messages, deploy
     assert deploy.changed == [], deploy
 
-    with Writer(urls(FIRST), prefix="/scale/half-join/", tls=client_tls()) as writer, MemberWatch(urls(FIRST)) as watch:
+    with Writer(urls(FIRST), prefix="/scale/half-join/", tls=client_tls(), auth=AUTH) as writer, MemberWatch(urls(FIRST)) as watch:
         run = run_playbook(tmp_path, four, group_vars={"etcd_allow_even_members": True})
     assert run.rc == 0, run
     assert not [msg for msg in run.messages if "already exists" in (msg or "")], run
@@ -212,7 +220,7 @@ def test_a_half_finished_join_is_completed_not_duplicated(tmp_path):
     print("member lists read during the join: %d, most members pending at once: %d" % (watch.reads, watch.most_pending))
     assert watch.reads > 0 and watch.most_pending == 1
 
-    with Writer(urls(four), prefix="/scale/half-join-out/", tls=client_tls()) as writer:
+    with Writer(urls(four), prefix="/scale/half-join-out/", tls=client_tls(), auth=AUTH) as writer:
         run = run_playbook(tmp_path, four, host_vars={joiner: {"etcd_member_state": "absent"}})
     assert run.rc == 0, run
     writer.verify(urls(FIRST))
@@ -226,7 +234,7 @@ def test_a_member_added_for_no_host_is_removed_by_its_peer_url(tmp_path):
     HOSTS["scale-1"].check_output(ETCDCTL + " member add stray --learner --peer-urls=%s", stray)
     assert len(members()) == len(before) + 1
 
-    with Writer(urls(FIRST), prefix="/scale/stray/", tls=client_tls()) as writer:
+    with Writer(urls(FIRST), prefix="/scale/stray/", tls=client_tls(), auth=AUTH) as writer:
         run = run_playbook(tmp_path, FIRST, group_vars={"etcd_remove_members": [stray]})
     assert run.rc == 0, run
     writer.verify(urls(FIRST))
@@ -240,7 +248,7 @@ def test_a_join_that_cannot_succeed_leaves_the_voters_unchanged(tmp_path):
     # firewalld runs on the joiner with its default zone, and the role may not open the peer port.
     host.check_output("firewall-cmd --remove-port=2380/tcp && firewall-cmd --permanent --remove-port=2380/tcp")
     try:
-        with Writer(urls(FIRST), prefix="/scale/failed-join/", tls=client_tls()) as writer:
+        with Writer(urls(FIRST), prefix="/scale/failed-join/", tls=client_tls(), auth=AUTH) as writer:
             # A member leaving in the same run must stay: its removal comes after the join, and a
             # removal after a failed join would leave the cluster a voter short.
             run = run_playbook(tmp_path, FIRST + [joiner], host_vars={joiner: {"etcd_firewalld": "never"},
@@ -263,22 +271,24 @@ def test_a_destroyed_member_is_replaced(tmp_path):
     # Lost at once, as a host that dies is: no clean shutdown of etcd (--time 0).
     subprocess.run(["podman", "rm", "--force", "--time", "0", "scale-3"], check=True, capture_output=True)
 
-    with Writer(urls(["scale-1", "scale-2"]), prefix="/scale/replace/", tls=client_tls()) as writer:
+    with Writer(urls(["scale-1", "scale-2"]), prefix="/scale/replace/", tls=client_tls(), auth=AUTH) as writer:
         run = run_playbook(tmp_path, final, group_vars={"etcd_remove_members": ["scale-3"]})
     assert run.rc == 0, run
     writer.verify(urls(final))
     assert_started_voters(final)
+    lab.assert_anonymous_writes_refused(urls(final))
 
 
 def test_a_removal_that_would_lose_quorum_is_refused(tmp_path):
     voters = ["scale-1", "scale-2", "scale-5"]
     inventory = inventory_copy(tmp_path, {"etcd": voters})
     before = members()
-    with Writer(urls(voters), prefix="/scale/refused/", tls=client_tls()) as writer:
+    with Writer(urls(voters), prefix="/scale/refused/", tls=client_tls(), auth=AUTH) as writer:
         HOSTS["scale-2"].check_output("systemctl stop etcd")
         try:
             rc, result = adhoc_module(inventory, "scale-1", "quorum.etcd.member",
-                                      dict(lab.module_tls(), name="scale-5", state="absent", endpoints=urls(voters)))
+                                      dict(lab.module_tls(), name="scale-5", state="absent", endpoints=urls(voters),
+                                           user=AUTH[0], password=AUTH[1]))
             print("member state=absent name=scale-5 with scale-2 down: rc=%d: %s" % (rc, result.get("msg")))
             assert rc != 0 and result.get("failed"), result
             assert result["msg"].startswith(
@@ -301,7 +311,7 @@ def test_a_host_rebuilt_with_the_same_name_and_address_is_replaced_in_one_run(tm
     member and the host joins as a new one, with the writer running."""
     voters = ["scale-1", "scale-2", "scale-5"]
     old_id = member_id("scale-5")
-    with Writer(urls(["scale-1", "scale-2"]), prefix="/scale/rebuilt/", tls=client_tls()) as writer:
+    with Writer(urls(["scale-1", "scale-2"]), prefix="/scale/rebuilt/", tls=client_tls(), auth=AUTH) as writer:
         HOSTS["scale-5"].check_output(
             "systemctl kill --signal=KILL etcd; systemctl disable --now etcd; rm -rf /var/lib/etcd /etc/etcd "
             "/opt/etcd /usr/local/bin/etcd /usr/local/bin/etcdctl /usr/local/bin/etcdutl "

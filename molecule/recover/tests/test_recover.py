@@ -109,14 +109,27 @@ def moved_aside(name, pattern):
     return HOSTS[name].run("ls -d " + pattern + " 2>/dev/null").stdout.split()
 
 
-def split_at_the_loss(writer, stopped_at, survivor, prefix, urls):
+def held_before_the_loss(writer, survivor, prefix):
+    """The writes acknowledged so far, once the survivor holds them all: the recovery must keep every one.
+    (Writes acknowledged after this and before the loss may be held by the lost members only: raft
+    commits on a majority.)"""
+    acknowledged = dict(writer.acknowledged)
+    wait_until("%s holds the %d writes acknowledged so far" % (survivor, len(acknowledged)),
+               lambda: all(read(survivor, prefix).get(k) == v for k, v in acknowledged.items()), timeout=20)
+    return acknowledged
+
+
+def split_at_the_loss(writer, stopped_at, survivor, prefix, urls, held_at_loss):
     """(gone, before): the writes acknowledged before the loss that the survivor does not hold (only the
-    lost members had them), of those acknowledged before it. Every write acknowledged after the loss must
-    be on every member of urls (the writer's verify)."""
+    lost members had them), of those acknowledged before it; none of those it held at the loss may be gone.
+    Every write acknowledged after the loss must be on every member of urls (the writer's verify)."""
     number = lambda key: int(key.rsplit("/", 1)[1])  # noqa: E731
     before = {k: v for k, v in writer.acknowledged.items() if number(k) < stopped_at}
     held = read(survivor, prefix)
     gone = [k for k, v in before.items() if held.get(k) != v]
+    assert [k for k in held_at_loss if held.get(k) != held_at_loss[k]] == [], "the recovery lost writes %s held" % (
+        survivor)
+    print("%s held %d acknowledged writes just before the loss: all kept" % (survivor, len(held_at_loss)))
     writer.acknowledged = {k: v for k, v in writer.acknowledged.items() if number(k) >= stopped_at}
     assert writer.acknowledged, "no write was acknowledged by the recovered cluster"
     writer.verify(urls)
@@ -282,6 +295,7 @@ def test_recover_quorum_after_two_of_three_members_are_lost_for_good():
 
     with Writer(URLS, prefix="/recover/quorum/", tls=TLS, auth=AUTH) as writer:
         wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
+        held = held_before_the_loss(writer, survivor, "/recover/quorum/")
         for name in lost:
             HOSTS[name].check_output("systemctl stop etcd && mv /var/lib/etcd %s", lost_data)
         # Every write attempted from here on can only be acknowledged by the recovered cluster.
@@ -295,7 +309,7 @@ def test_recover_quorum_after_two_of_three_members_are_lost_for_good():
     assert started_voters() == [(name, False, True) for name in NAMES]
     assert status(survivor)["header"]["member_id"] == survivor_id
     lab.assert_anonymous_writes_refused(URLS)
-    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/quorum/", URLS)
+    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/quorum/", URLS, held)
     print("recover_quorum: survivor %s (the leader was %s); %d of %d writes acknowledged before the loss are gone;"
           " playbook %.1f s" % (survivor, first_leader, len(gone), len(before), run.seconds))
 
@@ -359,6 +373,7 @@ def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(
     with Writer([URL[survivor]] + [URL[n] for n in lost] + final_urls[1:], prefix="/recover/destroyed/",
                 tls=TLS, auth=AUTH) as writer:
         wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
+        held = held_before_the_loss(writer, survivor, "/recover/destroyed/")
         subprocess.run(["podman", "rm", "--force", "--time", "0"] + lost, check=True, capture_output=True)
         # Hosts the controller cannot reach may still run their members: not without the operator's word.
         unsaid = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True)
@@ -381,7 +396,7 @@ def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(
 
     assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
     lab.assert_anonymous_writes_refused(final_urls)
-    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/destroyed/", final_urls)
+    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/destroyed/", final_urls, held)
     print("recover_quorum with %s destroyed: survivor %s; %d of %d writes acknowledged before the loss are gone;"
           " playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))
 
@@ -410,6 +425,7 @@ def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivo
     with Writer([URL[survivor]] + [SPARE_URL[n] for n in lost] + final_urls[1:], prefix="/recover/stopped/",
                 tls=TLS, auth=AUTH) as writer:
         wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
+        held = held_before_the_loss(writer, survivor, "/recover/stopped/")
         subprocess.run(["podman", "rm", "--force", "--time", "0"] + lost, check=True, capture_output=True)
         HOSTS[survivor].check_output("systemctl stop etcd")
         stopped_at = writer.attempts
@@ -426,7 +442,7 @@ def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivo
 
     assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
     lab.assert_anonymous_writes_refused(final_urls)
-    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/stopped/", final_urls)
+    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/stopped/", final_urls, held)
     print("recover_quorum with %s destroyed and out of the inventory, %s stopped: %d of %d writes acknowledged "
           "before are gone; playbook %.1f s" % (", ".join(lost), survivor, len(gone), len(before), run.seconds))
 

@@ -47,7 +47,8 @@ def test_hosts_missing_from_a_healthy_cluster_rejoin():
 
 
 def test_the_member_with_the_most_data_survives_a_lost_majority():
-    # etcd2 runs alone; etcd3's data is stopped but newer by raft index at the same revision.
+    # etcd2 runs alone; etcd3 is stopped at the same revision, its raft index unknown (etcdutl reads none from
+    # the data): the equal revision goes to the member whose raft index is known; a higher revision wins.
     result = recover_plan(GROUP, hostvars({'state': 'no data'}, running(40, 100), stopped(40)), probe())
     assert result['action'] == 'force' and result['survivor'] == 'etcd2' and result['running'] == ['etcd2']
     assert [p['revision'] for p in result['progress']] == [-1, 40, 40]

@@ -92,6 +92,8 @@ def test_the_timer_runs_every_30_minutes_on_the_first_host_only():
         assert not HOSTS[name].file("/etc/systemd/system/etcd-backup.timer").exists, name
     credentials = FIRST.file("/etc/quorum-etcd/etcd-backup-s3.env")
     assert credentials.mode == 0o600 and credentials.user == "root"
+    # A run that hangs is stopped after etcd_backup_unit_timeout (3600 s), not left to block the next ones.
+    assert FIRST.check_output("systemctl show %s -p TimeoutStartUSec --value", SERVICE) == "1h"
 
 
 def test_a_backup_started_through_systemd_saves_a_verified_snapshot_with_the_keys():

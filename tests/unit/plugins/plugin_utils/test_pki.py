@@ -293,12 +293,9 @@ def test_the_module_runs_on_the_controller_with_check_mode_and_idempotence(run_t
     assert app.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == 'app'
 
 
-def test_etcd_serves_and_trusts_the_certificates(etcd_bin, tmp_path):
-    """A real etcd with client and peer certificate authentication, on the member's server and peer
-    certificates; etcdctl with the admin certificate is let in, one from another CA is not."""
-    root = tmp_path / 'pki'
-    pki.converge(settings(root, members=[dict(host='m1', name='m1', address='127.0.0.1')]))
-    pki.converge(settings(tmp_path / 'other', members=[dict(host='m1', name='m1', address='127.0.0.1')]))
+def start_member(etcd_bin, root, tmp_path, *extra):
+    """A one-member etcd on loopback with client and peer certificate authentication on member m1's
+    certificates from root: (process, client URL, peer URL, m1's directory)."""
     bindir = etcd_bin(DEFAULT_VERSION)
     client, peer = 'https://127.0.0.1:%d' % free_port(), 'https://127.0.0.1:%d' % free_port()
     member = str(root / 'm1')
@@ -310,7 +307,18 @@ def test_etcd_serves_and_trusts_the_certificates(etcd_bin, tmp_path):
             '--peer-cert-file', member + '/peer.crt', '--peer-key-file', member + '/peer.key',
             '--peer-trusted-ca-file', str(root / 'peer-ca.crt'), '--peer-client-cert-auth', '--log-level', 'warn']
     with open(str(tmp_path / 'etcd.log'), 'wb') as log:
-        etcd = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        etcd = subprocess.Popen(args + list(extra), stdout=log, stderr=subprocess.STDOUT)
+    return etcd, client, peer, member
+
+
+def test_etcd_serves_and_trusts_the_certificates(etcd_bin, tmp_path):
+    """A real etcd with client and peer certificate authentication, on the member's server and peer
+    certificates; etcdctl with the admin certificate is let in, one from another CA is not."""
+    root = tmp_path / 'pki'
+    pki.converge(settings(root, members=[dict(host='m1', name='m1', address='127.0.0.1')]))
+    pki.converge(settings(tmp_path / 'other', members=[dict(host='m1', name='m1', address='127.0.0.1')]))
+    etcd, client, peer, member = start_member(etcd_bin, root, tmp_path)
+    bindir = etcd_bin(DEFAULT_VERSION)
     try:
         def etcdctl(pki_dir, *command):
             return subprocess.run([os.path.join(bindir, 'etcdctl'), '--endpoints', client,
@@ -395,19 +403,7 @@ def test_etcd_lets_only_peer_certificates_onto_its_peer_port(etcd_bin, tmp_path)
     root = tmp_path / 'pki'
     pki.converge(settings(root, peer_common_name='etcd-peer', etcdctl_common_name='root',
                           members=[dict(host='m1', name='m1', address='127.0.0.1')]))
-    bindir = etcd_bin(DEFAULT_VERSION)
-    client, peer = 'https://127.0.0.1:%d' % free_port(), 'https://127.0.0.1:%d' % free_port()
-    member = str(root / 'm1')
-    args = [os.path.join(bindir, 'etcd'), '--name', 'm1', '--data-dir', str(tmp_path / 'data'),
-            '--listen-client-urls', client, '--advertise-client-urls', client, '--listen-peer-urls', peer,
-            '--initial-advertise-peer-urls', peer, '--initial-cluster', 'm1=' + peer,
-            '--cert-file', member + '/server.crt', '--key-file', member + '/server.key',
-            '--trusted-ca-file', str(root / 'ca.crt'), '--client-cert-auth',
-            '--peer-cert-file', member + '/peer.crt', '--peer-key-file', member + '/peer.key',
-            '--peer-trusted-ca-file', str(root / 'peer-ca.crt'), '--peer-client-cert-auth',
-            '--peer-cert-allowed-cn', 'etcd-peer', '--log-level', 'warn']
-    with open(str(tmp_path / 'etcd.log'), 'wb') as log:
-        etcd = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    etcd, client, peer, member = start_member(etcd_bin, root, tmp_path, '--peer-cert-allowed-cn', 'etcd-peer')
 
     def members(cert_file, key_file):
         return requests.get(peer + '/members', cert=(cert_file, key_file), verify=str(root / 'ca.crt'), timeout=5)

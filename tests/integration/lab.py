@@ -126,6 +126,17 @@ _PEER_GET = ("python3 -c 'import ssl, sys, urllib.request as u; d = \"/etc/etcd/
              "print(u.urlopen(sys.argv[1], context=c, timeout=5).status)' %s")
 
 
+def peer_port_status(ip, cert, group="etcd", port=2380):
+    """What /members on a member's peer port answers the controller's client certificate (cert, key):
+    the HTTP status, or 'refused' when the TLS handshake fails."""
+    import requests
+
+    try:
+        return session(group).get(peer_url(ip, group, port) + "/members", cert=cert, timeout=5).status_code
+    except requests.exceptions.SSLError:
+        return "refused"
+
+
 def peer_get_status(member, url):
     """The HTTP status another member's peer port answers this member with its own peer certificate."""
     return int(member.check_output(_PEER_GET, url))

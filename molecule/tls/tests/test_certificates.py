@@ -7,12 +7,11 @@ import socket
 import ssl
 
 import pytest
-import requests
 from cryptography import x509
 
 import certs
 from lab import (INVENTORY, SCENARIO_DIR, PlaybookRun, address, admin_auth, client_tls, client_url, hosts,
-                 inventory_copy, peer_get_status, pki_dir)
+                 inventory_copy, peer_get_status, peer_port_status, pki_dir)
 from writer import Writer
 
 MEMBERS = hosts("etcd")
@@ -62,12 +61,8 @@ def test_renewal_under_load_loses_no_write_and_restarts_nothing():
 def peer_port_lets_in(ip, name):
     """Whether a member's peer port lets in the controller's client certificate <name>.crt."""
     directory = pki_dir()
-    try:
-        requests.get("https://%s:2380/members" % ip, verify=os.path.join(directory, "ca.crt"), timeout=5,
-                     cert=(os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key")))
-        return True
-    except requests.exceptions.SSLError:
-        return False
+    return peer_port_status(ip, (os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key"))) \
+        != "refused"
 
 
 def test_a_cluster_deployed_before_the_peer_name_check_moves_to_it_under_load():

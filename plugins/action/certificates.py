@@ -39,6 +39,7 @@ ARGUMENT_SPEC = {
     "cert_days": {"type": "int", "default": 365},
     "renew_days": {"type": "int", "default": 30},
     "force_renew": {"type": "bool", "default": False},
+    "rotation": {"type": "str", "choices": list(pki.ROTATION_STEPS), "default": ""},
     "ca_cert_content": {"type": "str", "default": ""},
     "ca_key_content": {"type": "str", "default": "", "no_log": True},
     "peer_ca_cert_content": {"type": "str", "default": ""},

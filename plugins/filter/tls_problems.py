@@ -31,7 +31,9 @@ options:
     type: path
     required: true
   ca:
-    description: Path of the CA certificate that must have signed it.
+    description:
+      - Path of the CA certificate that must have signed it, or of a bundle of CA certificates (as during a CA
+        rotation) one of which must have; each CA in it is checked.
     type: path
     required: true
   addresses:
@@ -108,6 +110,22 @@ def _load_cert(data, what, path, problems):
         return None
 
 
+def _load_cas(data, path, problems):
+    try:
+        return x509.load_pem_x509_certificates(data)
+    except ValueError:
+        problems.append('The CA certificate %s is not a PEM certificate.' % path)
+        return []
+
+
+def _signed_by(cert, ca_cert):
+    try:
+        cert.verify_directly_issued_by(ca_cert)
+        return True
+    except Exception:  # InvalidSignature, or a CA key type that cannot sign this way
+        return False
+
+
 def _san_entries(cert):
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -139,12 +157,12 @@ def _may_sign_certificates(cert):
         return True  # no key usage extension: any use is allowed
 
 
-def _dates_problem(cert, what, path, now):
+def _dates_problem(cert, label, now):
     not_before, not_after = valid_times(cert)
     if not_after <= now:
-        return '%s %s expired on %s.' % (what, path, not_after.strftime('%Y-%m-%d %H:%M UTC'))
+        return '%s expired on %s.' % (label, not_after.strftime('%Y-%m-%d %H:%M UTC'))
     if not_before > now:
-        return '%s %s is not valid before %s.' % (what, path, not_before.strftime('%Y-%m-%d %H:%M UTC'))
+        return '%s is not valid before %s.' % (label, not_before.strftime('%Y-%m-%d %H:%M UTC'))
     return None
 
 
@@ -159,7 +177,7 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
     key_data = _read(key, 'The key', problems)
     ca_data = _read(ca, 'The CA certificate', problems)
     cert = cert_data and _load_cert(cert_data, name, cert_path, problems)
-    ca_cert = ca_data and _load_cert(ca_data, 'The CA certificate', ca, problems)
+    ca_certs = _load_cas(ca_data, ca, problems) if ca_data else []
     private_key = None
     if key_data:
         try:
@@ -173,22 +191,22 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
         problems.append('The key %s does not fit %s %s.' % (key, name, cert_path))
 
     now = datetime.datetime.now(datetime.timezone.utc)
-    if ca_cert is not None:
+    for index, ca_cert in enumerate(ca_certs):
+        what = 'The CA certificate %s' % ca + (' (certificate %d of %d)' % (index + 1, len(ca_certs))
+                                                 if len(ca_certs) > 1 else '')
         if not is_ca(ca_cert):
-            problems.append('The CA certificate %s is not a CA (no basic constraint CA:TRUE).' % ca)
+            problems.append('%s is not a CA (no basic constraint CA:TRUE).' % what)
         elif not _may_sign_certificates(ca_cert):
-            problems.append('The CA certificate %s may not sign certificates (its key usage lacks keyCertSign).' % ca)
+            problems.append('%s may not sign certificates (its key usage lacks keyCertSign).' % what)
         # etcd and its clients refuse a chain whose CA is out of date as they refuse an expired leaf.
-        ca_dates = _dates_problem(ca_cert, 'The CA certificate', ca, now)
+        ca_dates = _dates_problem(ca_cert, what, now)
         if ca_dates:
             problems.append(ca_dates)
-        try:
-            cert.verify_directly_issued_by(ca_cert)
-        except Exception:  # InvalidSignature, or a CA key type that cannot sign this way
-            problems.append('%s %s is not signed by the CA %s (issuer: %s).'
-                            % (name, cert_path, ca, cert.issuer.rfc4514_string()))
+    if ca_certs and not any(_signed_by(cert, ca_cert) for ca_cert in ca_certs):
+        problems.append('%s %s is not signed by the CA %s (issuer: %s).'
+                        % (name, cert_path, ca, cert.issuer.rfc4514_string()))
 
-    dates = _dates_problem(cert, name, cert_path, now)
+    dates = _dates_problem(cert, '%s %s' % (name, cert_path), now)
     if dates:
         problems.append(dates)
 

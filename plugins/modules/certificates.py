@@ -131,6 +131,19 @@ options:
     description: Issue every member and client certificate again now (the CA is kept).
     type: bool
     default: false
+  rotation:
+    description:
+      - One step of a move to a new CA, as the playbook quorum.etcd.rotate_ca runs them; empty for none.
+      - V(trust) makes the next CA (C(ca-next.crt), C(ca-next.key)) and puts both CAs in C(ca.crt), what members and
+        clients trust; every certificate is kept.
+      - V(reissue) and V(retire) sign every member and client certificate with the next CA (keys are kept).
+      - V(complete) makes the next CA the CA (C(ca.crt) holds it alone) and keeps the old one as C(ca-previous.crt)
+        and C(ca-previous.key).
+      - Without a step, a directory that holds a next CA is refused (a rotation is under way).
+      - With O(separate_peer_ca) the peer CA is rotated the same way. Not with O(ca_cert_content).
+    type: str
+    choices: ['', trust, reissue, retire, complete]
+    default: ''
   ca_cert_content:
     description:
       - The CA certificate (PEM) for a controller without a lasting O(dir), such as an AWX job whose project

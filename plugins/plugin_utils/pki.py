@@ -9,6 +9,12 @@ right is not touched: a key is kept while it has the wanted type, a certificate
 while its names, key, usages and issuer are the wanted ones and it is valid
 for more than ``renew_days``. Nothing is written in check mode; the result says
 what would be.
+
+``settings['rotation']`` moves the cluster to a new CA in steps that each leave a
+cluster that works (quorum.etcd.rotate_ca runs them in turn, rolling the members between):
+``trust`` makes ``<ca>-next`` and a bundle of both CAs in ``<ca>.crt``, ``reissue`` signs
+every certificate with the new CA, ``retire`` keeps them so while the members drop the old
+one, and ``complete`` makes the new CA the CA, keeping the old one as ``<ca>-previous``.
 """
 import base64
 import datetime
@@ -24,6 +30,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 SERVER_AND_CLIENT = ("serverAuth", "clientAuth")
 CLIENT = ("clientAuth",)
+# The steps of a CA rotation, in order ('' is no rotation).
+ROTATION_STEPS = ("", "trust", "reissue", "retire", "complete")
 _EKU = {"serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH}
 
 
@@ -92,6 +100,12 @@ def validate(settings):
     if int(settings.get("renew_days") or 0) >= int(settings.get("cert_days") or 0):
         problems.append("etcd_pki_renew_days (%s) must be less than etcd_pki_cert_days (%s), or every run "
                         "renews every certificate" % (settings.get("renew_days"), settings.get("cert_days")))
+    if (settings.get("rotation") or "") not in ROTATION_STEPS:
+        problems.append("etcd_pki_rotation must be one of %s, not %r"
+                        % (", ".join(repr(r) for r in ROTATION_STEPS), settings.get("rotation")))
+    elif settings.get("rotation") and settings.get("given_cas"):
+        problems.append("quorum.etcd.rotate_ca rotates a CA kept in etcd_pki_dir, not one given in variables "
+                        "(etcd_pki_ca_cert_content)")
     seen = {}
     for member in settings.get("members") or []:
         if not member.get("address"):
@@ -155,6 +169,9 @@ class _Run(object):
     def read(self, path):
         return self.written[path] if path in self.written else _read(path)
 
+    def exists(self, path):
+        return self.read(path) is not None
+
     def restore(self, path, data, mode, source):
         """A file the controller lacks, as the variables or a member hold it: not a change of the cluster."""
         self.restored.append({"path": path, "source": source})
@@ -178,6 +195,13 @@ class _Run(object):
         self.written[path] = data
         if not self.check_mode:
             _write(path, data, mode)
+
+    def remove(self, path, reason):
+        if self.read(path) is not None:
+            self.changed.append({"path": path, "reason": reason})
+            self.written[path] = None
+            if not self.check_mode and os.path.exists(path):
+                os.unlink(path)
 
     def mode(self, path, mode):
         if os.path.exists(path) and os.stat(path).st_mode & 0o777 != mode:
@@ -292,9 +316,7 @@ def _cert_reason(cert, key, spec, ca, renew_before, force):
         return "created"
     if public_key_bytes(cert.public_key()) != public_key_bytes(key.public_key()):
         return "its key changed"
-    try:
-        cert.verify_directly_issued_by(ca["cert"])
-    except (ValueError, TypeError, InvalidSignature):
+    if not any(_issued_by(cert, accepted) for accepted in ca.get("accepts") or [ca["cert"]]):
         return "signed by another CA"
     if cert.subject != _name(spec["common_name"], spec["organization"]):
         return "its subject changed"
@@ -310,6 +332,14 @@ def _cert_reason(cert, key, spec, ca, renew_before, force):
     if force:
         return "renewal requested (etcd_pki_force_renew)"
     return None
+
+
+def _issued_by(cert, ca_cert):
+    try:
+        cert.verify_directly_issued_by(ca_cert)
+        return True
+    except (ValueError, TypeError, InvalidSignature):
+        return False
 
 
 def _builder(subject, issuer, public_key, days, now):
@@ -390,7 +420,8 @@ def _ca(run, settings, name, now):
     if (settings.get("given_cas") or {}).get(name):
         return _given_ca(run, settings, name, now)
     root = settings["dir"]
-    common_name = settings["ca_common_name"] + (" (peers)" if name == "peer-ca" else "")
+    # The next CA of a rotation has the same name: the certificates it signs differ only in their issuer's key.
+    common_name = settings["ca_common_name"] + (" (peers)" if name.startswith("peer-ca") else "")
     key, new_key = _key(run, os.path.join(root, name + ".key"), settings)
     path = os.path.join(root, name + ".crt")
     cert = _load_cert(run, path)
@@ -405,6 +436,60 @@ def _ca(run, settings, name, now):
     else:
         run.mode(path, 0o644)
     return {"key": key, "cert": cert}
+
+
+def _pem(cert):
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _rotate(run, settings, name, ca, now):
+    """The CA that signs during a rotation step, with the CAs whose certificates are kept
+    (``accepts``); ``<name>.crt``, what members and clients trust, holds both CAs until ``complete``."""
+    rotation = settings.get("rotation") or ""
+    root = settings["dir"]
+    next_cert = os.path.join(root, name + "-next.crt")
+    if not rotation:
+        if run.exists(next_cert):
+            raise PkiError("a rotation of the CA %s is under way (%s exists): run quorum.etcd.rotate_ca to finish it; "
+                           "nothing was written" % (name, next_cert))
+        return ca
+    if rotation != "trust" and not run.exists(next_cert):
+        raise PkiError("%s does not exist: a rotation starts with its trust step (quorum.etcd.rotate_ca runs every "
+                       "step); nothing was written" % next_cert)
+    upcoming = _ca(run, settings, name + "-next", now)
+    bundle = _pem(ca["cert"]) + _pem(upcoming["cert"])
+    path = os.path.join(root, name + ".crt")
+    if run.read(path) != bundle:
+        run.file(path, bundle, 0o644, "trusts the CA and the next one (a rotation)")
+    if rotation == "trust":
+        # Nothing is issued again yet: a certificate of either CA is kept (a resumed rotation).
+        return dict(ca, accepts=[ca["cert"], upcoming["cert"]])
+    return upcoming
+
+
+def _complete(run, settings, name):
+    """The next CA becomes the CA; the one before it is kept as <name>-previous. Each step is
+    one file, and a run stopped between two of them finds where to go on."""
+    root = settings["dir"]
+    next_cert, next_key = (os.path.join(root, name + "-next" + suffix) for suffix in (".crt", ".key"))
+    if not run.exists(next_cert):
+        return
+    upcoming = _load_cert(run, next_cert)
+    upcoming_key = run.read(next_key)
+    key_path = os.path.join(root, name + ".key")
+    if upcoming is None or upcoming_key is None:
+        raise PkiError("%s or %s is missing or unreadable: the rotation cannot complete; nothing was written"
+                       % (next_cert, next_key))
+    if run.read(key_path) != upcoming_key:
+        old = _load_cert(run, os.path.join(root, name + ".crt"))
+        run.file(os.path.join(root, name + "-previous.crt"), _pem(old), 0o644, "the CA before the rotation, kept")
+        run.file(os.path.join(root, name + "-previous.key"), run.read(key_path), 0o600,
+                 "the CA key before the rotation, kept")
+        run.file(key_path, upcoming_key, 0o600, "the key of the CA the rotation moved to")
+    if run.read(os.path.join(root, name + ".crt")) != _pem(upcoming):
+        run.file(os.path.join(root, name + ".crt"), _pem(upcoming), 0o644, "the CA the rotation moved to, alone")
+    run.remove(next_key, "the rotation is complete")
+    run.remove(next_cert, "the rotation is complete")
 
 
 def _issue(run, settings, spec, cas, now, renew_before):
@@ -445,13 +530,18 @@ def converge(settings, check_mode=False, now=None):
         run.directory(path)
     # In check mode missing keys and certificates are made in memory only, so the
     # report lists everything a first run would create.
-    cas = {"ca": _ca(run, settings, "ca", now)}
+    ca_names = ("ca", "peer-ca") if settings.get("separate_peer_ca") else ("ca",)
+    if settings.get("rotation") == "complete":
+        for name in ca_names:
+            _complete(run, settings, name)
+        settings = dict(settings, rotation="")
+    cas = {"ca": _rotate(run, settings, "ca", _ca(run, settings, "ca", now), now)}
     _restore_from_members(run, settings)
     if settings.get("separate_peer_ca"):
-        cas["peer-ca"] = _ca(run, settings, "peer-ca", now)
+        cas["peer-ca"] = _rotate(run, settings, "peer-ca", _ca(run, settings, "peer-ca", now), now)
     else:
-        # Members always install peer-ca.crt: the CA that signed the peer certificates.
-        ca_pem = cas["ca"]["cert"].public_bytes(serialization.Encoding.PEM)
+        # Members always install peer-ca.crt: the CA (during a rotation both CAs) that peers trust.
+        ca_pem = run.read(os.path.join(root, "ca.crt"))
         peer_ca = os.path.join(root, "peer-ca.crt")
         have = run.read(peer_ca)
         if have is None and any(r["source"] == "variables" for r in run.restored):

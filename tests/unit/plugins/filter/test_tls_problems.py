@@ -140,3 +140,34 @@ def test_a_peer_certificate_of_another_common_name_is_refused(tmp_path, ca):
 def test_a_peer_certificate_of_the_allowed_common_name_passes(tmp_path, ca):
     cert, key = certs.issue(tmp_path, "peer", ca, sans=[ADDRESS], common_name="etcd-peer")
     assert tls_problems(cert, key=key, ca=str(tmp_path / "ca.crt"), addresses=[ADDRESS], common_name="etcd-peer") == []
+
+
+def bundle(tmp_path, *directories):
+    """The CA certificates of directories, in one file (as ca.crt during a CA rotation)."""
+    path = tmp_path / "bundle.crt"
+    path.write_bytes(b"".join((d / "ca.crt").read_bytes() for d in directories))
+    return str(path)
+
+
+def test_a_certificate_of_either_ca_in_a_bundle_passes(tmp_path, ca):
+    new = tmp_path / "new"
+    new.mkdir()
+    new_ca = certs.new_ca(new, "etcd CA")
+    both = bundle(tmp_path, tmp_path, new)
+    for directory, signer in ((tmp_path, ca), (new, new_ca)):
+        cert, key = certs.issue(directory, "server", signer, sans=[ADDRESS])
+        assert tls_problems(cert, key=key, ca=both, addresses=[ADDRESS]) == []
+    other = tmp_path / "other"
+    other.mkdir()
+    cert, key = certs.issue(other, "server", certs.new_ca(other, "another CA"), sans=[ADDRESS])
+    assert "is not signed by the CA %s" % both in only(tls_problems(cert, key=key, ca=both, addresses=[ADDRESS]))
+
+
+def test_an_expired_ca_in_a_bundle_is_named_by_its_place(tmp_path, ca):
+    old = tmp_path / "old"
+    old.mkdir()
+    certs.new_ca(old, "old CA", expired=True)
+    both = bundle(tmp_path, tmp_path, old)
+    cert, key = certs.issue(tmp_path, "server", ca, sans=[ADDRESS])
+    assert only(tls_problems(cert, key=key, ca=both, addresses=[ADDRESS])).startswith(
+        "The CA certificate %s (certificate 2 of 2) expired on " % both)

@@ -424,3 +424,106 @@ def test_etcd_lets_only_peer_certificates_onto_its_peer_port(etcd_bin, tmp_path)
     finally:
         etcd.terminate()
         etcd.wait(10)
+
+
+def certificates_in(path):
+    with open(path, 'rb') as handle:
+        return x509.load_pem_x509_certificates(handle.read())
+
+
+def issuer_key(path):
+    """Which CA signed a certificate, by its authority key identifier."""
+    return cert(path).extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+
+
+def key_id(ca):
+    return ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+
+
+def test_a_rotation_trusts_both_cas_then_signs_with_the_new_one_then_drops_the_old(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    old = cert(str(root / 'ca.crt'))
+    old_key = (root / 'ca.key').read_bytes()
+    keys = {p: (root / p).read_bytes() for p in ('etcd1/server.key', 'etcd1/peer.key', 'admin.key')}
+
+    trust = pki.converge(settings(root, rotation='trust'))
+    new = cert(str(root / 'ca-next.crt'))
+    assert new.subject == old.subject and key_id(new) != key_id(old)
+    assert certificates_in(str(root / 'ca.crt')) == [old, new]
+    assert (root / 'peer-ca.crt').read_bytes() == (root / 'ca.crt').read_bytes()
+    assert trust['issued'] == [str(root / 'ca-next.crt'), str(root / 'ca.crt'), str(root / 'peer-ca.crt')]
+    assert issuer_key(str(root / 'etcd1' / 'server.crt')) == key_id(old)
+    assert pki.converge(settings(root, rotation='trust'))['changed'] is False
+
+    reissue = pki.converge(settings(root, rotation='reissue'))
+    leaves = [p for p in reissue['issued'] if not os.path.basename(p).startswith(('ca', 'peer-ca'))]
+    assert len(leaves) == 3 * 2 + 2 and {f['reason'] for f in reissue['files']} == {'signed by another CA'}
+    assert all(issuer_key(p) == key_id(new) for p in leaves)
+    assert {p: (root / p).read_bytes() for p in keys} == keys, 'a key changed: etcd would pair it with the old cert'
+    # A trust step again (a resumed run) keeps what the new CA signed.
+    assert pki.converge(settings(root, rotation='trust'))['changed'] is False
+    assert pki.converge(settings(root, rotation='retire'))['changed'] is False
+
+    complete = pki.converge(settings(root, rotation='complete'))
+    assert complete['changed']
+    assert certificates_in(str(root / 'ca.crt')) == [new] and (root / 'peer-ca.crt').read_bytes() == (
+        root / 'ca.crt').read_bytes()
+    assert cert(str(root / 'ca-previous.crt')) == old and (root / 'ca-previous.key').read_bytes() == old_key
+    assert not (root / 'ca-next.crt').exists() and not (root / 'ca-next.key').exists()
+    assert pki.converge(settings(root))['changed'] is False
+    assert pki.converge(settings(root, rotation='complete'))['changed'] is False
+
+
+def test_a_rotation_stopped_inside_its_last_step_goes_on(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    old_key = (root / 'ca.key').read_bytes()
+    pki.converge(settings(root, rotation='trust'))
+    pki.converge(settings(root, rotation='reissue'))
+    new_key, new = (root / 'ca-next.key').read_bytes(), cert(str(root / 'ca-next.crt'))
+    # Stopped after the key moved, before the certificate did.
+    (root / 'ca-previous.key').write_bytes(old_key)
+    (root / 'ca-previous.crt').write_bytes(pki._pem(certificates_in(str(root / 'ca.crt'))[0]))
+    (root / 'ca.key').write_bytes(new_key)
+    pki.converge(settings(root, rotation='complete'))
+    assert (root / 'ca-previous.key').read_bytes() == old_key
+    assert certificates_in(str(root / 'ca.crt')) == [new] and not (root / 'ca-next.key').exists()
+    assert issuer_key(str(root / 'admin.crt')) == key_id(new)
+    assert pki.converge(settings(root))['changed'] is False
+
+
+def test_a_separate_peer_ca_is_rotated_with_the_ca(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root, separate_peer_ca=True))
+    old_peer = cert(str(root / 'peer-ca.crt'))
+    for step in ('trust', 'reissue', 'retire', 'complete'):
+        pki.converge(settings(root, separate_peer_ca=True, rotation=step))
+    new_peer = cert(str(root / 'peer-ca.crt'))
+    assert key_id(new_peer) != key_id(old_peer) and cert(str(root / 'peer-ca-previous.crt')) == old_peer
+    assert issuer_key(str(root / 'etcd1' / 'peer.crt')) == key_id(new_peer)
+    assert issuer_key(str(root / 'etcd1' / 'server.crt')) == key_id(cert(str(root / 'ca.crt')))
+
+
+def test_a_deploy_during_a_rotation_and_a_step_out_of_order_are_refused_before_anything_is_written(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    before = snapshot(root)
+    with pytest.raises(pki.PkiError, match='a rotation starts with its trust step'):
+        pki.converge(settings(root, rotation='reissue'))
+    assert snapshot(root) == before
+    pki.converge(settings(root, rotation='trust'))
+    before = snapshot(root)
+    with pytest.raises(pki.PkiError, match='run quorum.etcd.rotate_ca to finish it'):
+        pki.converge(settings(root))
+    assert snapshot(root) == before
+    with pytest.raises(pki.PkiError, match="etcd_pki_rotation must be one of"):
+        pki.converge(settings(root, rotation='later'))
+
+
+def test_check_mode_reports_a_rotation_step_and_writes_nothing(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    before = snapshot(root)
+    result = pki.converge(settings(root, rotation='trust'), check_mode=True)
+    assert str(root / 'ca-next.crt') in result['issued'] and snapshot(root) == before

@@ -20,13 +20,15 @@ description:
   - A running member whose peer port accepts only one common name keeps it (C(peer_allowed_cn) against
     C(deployed_peer_allowed_cn)), since new peer certificates reach every member at once and the members would
     refuse each other's before their restarts.
+  - A CA rotation step (C(rotation)) needs TLS (C(tls)) with the certificates issued by the collection
+    (C(pki_managed)).
 options:
   _input:
     description:
       - "Keys: C(host), C(group), C(in_group), C(address), C(ipv4_addresses), C(host_ips), C(listen), C(name),
         C(version), C(client_scheme), C(peer_scheme), C(heartbeat_interval), C(election_timeout), C(client_port),
         C(peer_port), C(peer_allowed_cn), C(deployed_peer_allowed_cn) (the member's running setting, none
-        when it runs none)."
+        when it runs none), C(rotation), C(tls), C(pki_managed)."
     type: dict
     required: true
 '''
@@ -87,6 +89,10 @@ def member_problems(settings):
                         'members would refuse the new peer certificates of each other before their restarts. Keep '
                         'etcd_peer_cert_allowed_cn: %s for this cluster'
                         % (deployed, 'change it to %r' % wanted if wanted else 'turn that check off', deployed))
+    if s.get('rotation') and not (s.get('tls') and s.get('pki_managed')):
+        problems.append('quorum.etcd.rotate_ca (etcd_pki_rotation: %s) rotates the CA the collection issues: it needs '
+                        'etcd_tls: true and etcd_pki_managed: true, not %s and %s'
+                        % (s.get('rotation'), str(bool(s.get('tls'))).lower(), str(bool(s.get('pki_managed'))).lower()))
     return problems
 
 

@@ -80,8 +80,9 @@ def trust_problems(pairs, host_info, host='', pki_dir='', managed=True):
         given = certificate_fingerprints(pair['content']) if pair.get('content') else file_fingerprints(pair['controller'])
         now = '%s: the member trusts the CA %s (%s)' % (host, ', '.join(short(f) for f in trusted), pair['member'])
         advice = ('a member given another CA cannot talk to the others once it restarts. Run with the pki directory '
-                  'that holds the cluster\'s CA (etcd_pki_dir, now %s), or point %s at the cluster\'s CA file; '
-                  'nothing was changed' % (pki_dir, pair['var']))
+                  'that holds the cluster\'s CA (etcd_pki_dir, now %s), or point %s at the cluster\'s CA file; to '
+                  'move the cluster to a new CA, run quorum.etcd.rotate_ca with the directory that holds the one it '
+                  'trusts now; nothing was changed' % (pki_dir, pair['var']))
         if given is None:
             problems.append('%s, and %s (%s) does not exist%s: %s'
                             % (now, pair['controller'], pair['var'], ', so a new CA would be issued' if managed else '',

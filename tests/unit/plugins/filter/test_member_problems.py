@@ -57,3 +57,12 @@ def test_the_peer_ports_common_name_is_turned_on_but_never_changed_or_off_on_a_r
         "'other'; the members would refuse the new peer certificates of each other before their restarts. Keep "
         "etcd_peer_cert_allowed_cn: etcd-peer for this cluster"]
     assert 'would turn that check off' in problems(peer_allowed_cn='', deployed_peer_allowed_cn='etcd-peer')[0]
+
+
+def test_a_ca_rotation_needs_tls_with_the_collections_certificates():
+    assert member_problems(dict(GOOD, rotation='trust', tls=True, pki_managed=True)) == []
+    assert member_problems(dict(GOOD, rotation='', tls=False, pki_managed=False)) == []
+    assert member_problems(dict(GOOD, rotation='trust', tls=True, pki_managed=False)) == [
+        'quorum.etcd.rotate_ca (etcd_pki_rotation: trust) rotates the CA the collection issues: it needs '
+        'etcd_tls: true and etcd_pki_managed: true, not true and false']
+    assert 'not false and true' in member_problems(dict(GOOD, rotation='retire', tls=False, pki_managed=True))[0]

@@ -56,7 +56,8 @@ def test_another_ca_for_a_member_with_data_is_refused_naming_both(tmp_path):
     assert problems == ['etcd1: the member trusts the CA %s (%s), not the CA %s in %s (etcd_ca_cert_src): a member '
                         'given another CA cannot talk to the others once it restarts. Run with the pki directory that '
                         "holds the cluster's CA (etcd_pki_dir, now /inventory/pki/etcd), or point etcd_ca_cert_src at "
-                        "the cluster's CA file; nothing was changed"
+                        "the cluster's CA file; to move the cluster to a new CA, run quorum.etcd.rotate_ca with the "
+                        "directory that holds the one it trusts now; nothing was changed"
                         % (short(trusted[0]), MEMBER_CA, short(file_fingerprints(other)[0]), other)]
 
 

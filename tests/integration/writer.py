@@ -8,7 +8,9 @@ every acknowledged write survived.
 Writes go to etcd's v3 JSON gateway with requests, one endpoint after another;
 a write counts as acknowledged only when etcd answered it with a revision.
 ``tls`` is requests' {verify, cert} for a cluster with client certificates, and
-``auth`` a (user, password) for a cluster with authentication enabled.
+``auth`` a (user, password) for a cluster with authentication enabled. With
+``new_connections`` every write opens a new connection (a TLS handshake with the
+certificate files as they are then), as short-lived clients do.
 Only lab addresses are written to: the endpoints the scenario passes in.
 """
 
@@ -28,7 +30,8 @@ def _range_end(prefix):
 
 
 class Writer:
-    def __init__(self, endpoints, prefix, interval=0.02, timeout=1.0, max_seconds=600, tls=None, auth=None):
+    def __init__(self, endpoints, prefix, interval=0.02, timeout=1.0, max_seconds=600, tls=None, auth=None,
+                 new_connections=False):
         self.endpoints = list(endpoints)
         self.prefix = prefix
         self.interval = interval
@@ -47,6 +50,9 @@ class Writer:
             self._session.verify = tls["verify"]
             self._session.cert = tls["cert"]
         self.auth = auth
+        if new_connections:
+            # etcd closes the connection after its answer; requests reads the files again for the next one.
+            self._session.headers["Connection"] = "close"
 
     def __enter__(self):
         self._thread.start()

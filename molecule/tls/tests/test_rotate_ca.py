@@ -1,0 +1,149 @@
+"""quorum.etcd.rotate_ca on the live cluster: stopped (SIGINT, as an AWX job is cancelled) once its
+first member has restarted, then run again, it moves every member and client certificate to a new
+CA while a writer opens a new TLS connection for every write; no acknowledged write is lost and no
+member logs a failed handshake."""
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import time
+
+from cryptography import x509
+
+from lab import (INVENTORY, SCENARIO_DIR, PlaybookRun, address, admin_auth, client_tls, client_url, hosts,
+                 peer_port_status, pki_dir)
+from writer import Writer
+
+MEMBERS = hosts("etcd")
+IPS = [address(m) for m in MEMBERS]
+CONVERGE = os.path.join(SCENARIO_DIR, "converge.yml")
+ROTATE = "quorum.etcd.rotate_ca"
+# What etcd warns of when a handshake fails on a certificate: "rejected connection on peer endpoint" with
+# "CommonName authentication failed" or "tls: bad certificate" on the listener, Go's x509: errors ("certificate
+# signed by unknown authority") on the dialer. A connection closed by a restarting member is also "rejected", with
+# "use of closed network connection" or "EOF": that is no certificate failure.
+WARNING = r'"level":"(warn|error|fatal)"'
+CERTIFICATE_FAILURE = r"certificate|x509: |CommonName authentication failed|unknown authority"
+
+
+def certificates(path):
+    with open(path, "rb") as handle:
+        return x509.load_pem_x509_certificates(handle.read())
+
+
+def key_id(ca):
+    return ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+
+
+def served_issuer(ip, port):
+    """The authority key identifier of the certificate a member presents, verified with the controller's files."""
+    tls = client_tls()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(tls["verify"])
+    context.load_cert_chain(*tls["cert"])
+    with socket.create_connection((ip, port), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=ip) as conn:
+            cert = x509.load_der_x509_certificate(conn.getpeercert(binary_form=True))
+    return cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+
+
+def main_pids():
+    return {m.backend.name: m.check_output("systemctl show -p MainPID --value etcd") for m in MEMBERS}
+
+
+def member_clock():
+    return MEMBERS[0].check_output("date '+%Y-%m-%d %H:%M:%S'")
+
+
+def handshake_failures(since):
+    """Lines each member's etcd logged since then about a failed TLS handshake."""
+    found = {}
+    for member in MEMBERS:
+        lines = member.run("journalctl -u etcd --since %s --no-pager -o cat | grep -E %s | grep -E %s", since,
+                           WARNING, CERTIFICATE_FAILURE).stdout.splitlines()
+        if lines:
+            found[member.backend.name] = lines[:3]
+    return found
+
+
+def run_until_a_member_restarts(pids, log_path):
+    """rotate_ca, interrupted with SIGINT as soon as one member runs a new process."""
+    with open(log_path, "w") as log:
+        run = subprocess.Popen(["ansible-playbook", "-i", INVENTORY, ROTATE], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and run.poll() is None:
+        if main_pids() != pids:
+            break
+        time.sleep(0.2)
+    run.send_signal(signal.SIGINT)
+    return run.wait(120)
+
+
+def test_the_handshake_check_sees_a_refused_handshake():
+    """The control for the rotation's 'no failed handshake': the reader's certificate, refused on the
+    peer port, leaves the line the check looks for."""
+    since = member_clock()
+    time.sleep(1)
+    directory = pki_dir()
+    reader = (os.path.join(directory, "clients", "reader.crt"), os.path.join(directory, "clients", "reader.key"))
+    assert peer_port_status(IPS[0], reader) == "refused"
+    time.sleep(1)
+    assert MEMBERS[0].backend.name in handshake_failures(since)
+
+
+def test_a_ca_rotation_stopped_after_its_first_member_goes_on_and_loses_no_write(tmp_path):
+    directory = pki_dir()
+    old_ca = certificates(os.path.join(directory, "ca.crt"))
+    assert len(old_ca) == 1
+    time.sleep(1)
+    since = member_clock()
+    pids = main_pids()
+    endpoints = [client_url(ip) for ip in IPS]
+    with Writer(endpoints, prefix="/tls/rotate-ca/", tls=client_tls(), auth=admin_auth(),
+                new_connections=True) as writer:
+        stopped = run_until_a_member_restarts(pids, str(tmp_path / "stopped.log"))
+        halfway = main_pids()
+        assert stopped != 0, "the first run was not stopped: " + (tmp_path / "stopped.log").read_text()[-2000:]
+        restarted = {name for name, pid in halfway.items() if pid != pids[name]}
+        print("rotate_ca stopped with %s restarted" % sorted(restarted))
+        assert restarted and restarted != set(pids), restarted
+        assert os.path.exists(os.path.join(directory, "ca-next.crt"))
+        # The run was killed, so it could not give its lock back: the operator breaks it.
+        resumed = PlaybookRun(INVENTORY, ROTATE, "-e", "etcd_run_lock_break=true")
+    print("rotate_ca resumed: %.0f s, rc %d" % (resumed.seconds, resumed.rc))
+    assert resumed.rc == 0, resumed.failed
+    report = writer.verify(endpoints)
+    assert report["lost"] == 0
+    # Before this test's own probes below, which the peer ports refuse (a client certificate).
+    assert handshake_failures(since) == {}
+
+    new_ca = certificates(os.path.join(directory, "ca.crt"))
+    assert len(new_ca) == 1 and key_id(new_ca[0]) != key_id(old_ca[0])
+    assert certificates(os.path.join(directory, "ca-previous.crt")) == old_ca
+    assert not os.path.exists(os.path.join(directory, "ca-next.crt"))
+    controller_ca = open(os.path.join(directory, "ca.crt")).read()
+    for member in MEMBERS:
+        for path in ("/etc/etcd/pki/ca.crt", "/etc/etcd/pki/peer-ca.crt"):
+            assert member.file(path).content_string == controller_ca, (member.backend.name, path)
+        assert member.run("ls /etc/etcd/pki/*.staged").rc != 0, member.backend.name
+    # Verified with the new CA alone: every member presents certificates it signed.
+    assert {(ip, port): served_issuer(ip, port) for ip in IPS for port in (2379, 2380)} == {
+        (ip, port): key_id(new_ca[0]) for ip in IPS for port in (2379, 2380)}
+    assert all(pid != pids[name] for name, pid in main_pids().items())
+
+    again = PlaybookRun(INVENTORY, CONVERGE)
+    assert again.rc == 0 and not again.changed, again.changed
+
+
+def test_a_deploy_with_the_old_ca_after_the_rotation_is_refused(tmp_path):
+    """An old copy of the pki directory (another checkout) no longer fits the cluster."""
+    directory = pki_dir()
+    old = tmp_path / "old-pki"
+    subprocess.run(["cp", "-a", directory, str(old)], check=True)
+    os.replace(str(old / "ca-previous.crt"), str(old / "ca.crt"))
+    os.replace(str(old / "ca-previous.key"), str(old / "ca.key"))
+    refused = PlaybookRun(INVENTORY, CONVERGE, "-e", "etcd_pki_dir=%s" % old)
+    assert refused.rc != 0 and any("quorum.etcd.rotate_ca" in (m or "") for m in refused.messages), refused.failed
+    assert not refused.changed, refused.changed

@@ -11,7 +11,7 @@ __metaclass__ = type
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdError, EtcdUnreachable
 
 
-def _endpoint_report(client, endpoint):
+def _endpoint_report(client, endpoint, accept_alarms=()):
     """What one endpoint says about itself; 'answered' is False when it could not be reached."""
     report = dict(endpoint=endpoint, healthy=False, error=None, member_id=None, name=None, version=None,
                   db_size=None, db_size_in_use=None, leader=None, is_leader=False, is_learner=None,
@@ -36,7 +36,7 @@ def _endpoint_report(client, endpoint):
         health = dict(health=False, reason='it knows no leader')
     else:
         try:
-            health = client.health(endpoint)
+            health = client.health(endpoint, accept_alarms)
         except EtcdUnreachable as e:
             # A member that has just lost quorum can hang on /health yet still report its status.
             health = dict(health=False, reason='no answer to its health check: %s' % e.reason)
@@ -73,15 +73,20 @@ def _leader(reports, extras, names, problems):
     return None
 
 
-def _member_problems(members, alarms, names, expected_members):
+def _member_problems(members, alarms, names, expected_members, accept_alarms=()):
     problems = []
     for member in members:
         if not member['started']:
             problems.append('member %s (peer URLs %s) is not started: it was added but has not joined yet'
                             % (member['id'], ', '.join(member['peer_urls'])))
     for alarm in alarms:
-        problems.append('member %s (%s) raised alarm %s'
-                        % (alarm['member_id'], names.get(alarm['member_id'], '?'), alarm['alarm']))
+        if alarm['alarm'] in accept_alarms:
+            continue
+        problems.append('member %s (%s) raised alarm %s%s'
+                        % (alarm['member_id'], names.get(alarm['member_id'], '?'), alarm['alarm'],
+                           ': its database reached the quota (etcd_quota_backend_bytes) and the cluster refuses '
+                           'writes; run the playbook quorum.etcd.maintain, which compacts, defragments and disarms it'
+                           if alarm['alarm'] == 'NOSPACE' else ''))
     if expected_members is not None and members:
         voting = [m for m in members if m['started'] and not m['is_learner']]
         if len(voting) != expected_members:
@@ -126,17 +131,20 @@ def _raft_lag(client, reports, members, leader, max_raft_lag, problems):
                                report['raft_lag'], leader['name'], leader_applied, max_raft_lag))
 
 
-def gather(client, expected_members=None, max_raft_lag=None):
-    """Everything cluster_info returns, plus 'answered': whether any endpoint answered."""
+def gather(client, expected_members=None, max_raft_lag=None, accept_alarms=()):
+    """Everything cluster_info returns, plus 'answered': whether any endpoint answered.
+    Alarms named in ``accept_alarms`` are reported but leave the cluster healthy (maintenance's gates)."""
     problems, reports, extras = [], [], []
     for endpoint in client.endpoints:
-        report, extra = _endpoint_report(client, endpoint)
+        report, extra = _endpoint_report(client, endpoint, accept_alarms)
         reports.append(report)
         extras.append(extra)
         if report['error']:
             problems.append('endpoint %s %s' % (endpoint, report['error']))
         for error in extra['errors']:
-            problems.append('endpoint %s reports: %s' % (endpoint, error))
+            # etcd's status lists each active alarm as an error too ("memberID:... alarm:NOSPACE").
+            if not any(error.strip().endswith('alarm:' + alarm) for alarm in accept_alarms):
+                problems.append('endpoint %s reports: %s' % (endpoint, error))
 
     answered = [(r, x) for r, x in zip(reports, extras) if x['answered']]
     result = dict(cluster_id=None, cluster_version=None, members=[], endpoints=reports, leader=None,
@@ -173,7 +181,7 @@ def gather(client, expected_members=None, max_raft_lag=None):
     versions = [x['cluster_version'] for r, x in sorted(answered, key=lambda a: not a[0]['is_leader'])
                 if x['cluster_version']]
     result['cluster_version'] = versions[0] if versions else None
-    problems.extend(_member_problems(result['members'], result['alarms'], names, expected_members))
+    problems.extend(_member_problems(result['members'], result['alarms'], names, expected_members, accept_alarms))
     if max_raft_lag is not None and result['leader'] is not None:
         _raft_lag(client, reports, result['members'], result['leader'], max_raft_lag, problems)
     result['healthy'] = not problems

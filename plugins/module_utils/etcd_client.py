@@ -304,12 +304,13 @@ class EtcdClient(object):
 
     # -- one endpoint -------------------------------------------------------
 
-    def health(self, endpoint):
+    def health(self, endpoint, exclude_alarms=()):
         """Whether one endpoint is ready to serve: {'health': bool, 'reason': str}.
 
         etcd 3.6 and recent 3.5 patches serve /readyz, which names each failed check; older releases
         answer 404 there, and /health is asked instead. A learner is ready when it serves reads: its
         non_learner check (3.5.19 and later) is left out, so that a joining member's gate can pass.
+        /readyz checks no NOSPACE alarm; /health does, unless it is in ``exclude_alarms``.
         """
         endpoint = self._endpoint(endpoint)
         if endpoint not in self._no_readyz:
@@ -317,7 +318,8 @@ class EtcdClient(object):
             if status != 404:
                 return self._readyz(status, answer)
             self._no_readyz.add(endpoint)
-        status, answer = self._get(endpoint, '/health')
+        status, answer = self._get(endpoint, '/health' + ''.join(
+            '%sexclude=%s' % ('&' if i else '?', alarm) for i, alarm in enumerate(exclude_alarms)))
         healthy = str(answer.get('health')).lower() == 'true'
         reason = answer.get('reason') or ''
         if not healthy and not reason:
@@ -409,6 +411,31 @@ class EtcdClient(object):
         answer = self.call('maintenance/alarm', {'action': 'GET'}, endpoint)
         return [dict(member_id=id_to_hex(a.get('memberID')), alarm=a.get('alarm', 'NONE'))
                 for a in answer.get('alarms', [])]
+
+    def alarm_disarm(self, member_id, alarm):
+        """Deactivate one member's alarm (etcdctl alarm disarm does it for every alarm in turn)."""
+        self.call('maintenance/alarm', {'action': 'DEACTIVATE', 'memberID': id_from_hex(member_id), 'alarm': alarm})
+
+    def revision(self, endpoint=None):
+        """The store's current revision, as a serializable read of one key names it in its header."""
+        answer = self.call('kv/range', {'key': b64encode('\0'), 'limit': 1, 'keys_only': True,
+                                        'serializable': endpoint is not None}, endpoint)
+        return _int(answer.get('header', {}).get('revision'))
+
+    def compact(self, revision):
+        """Compact the history up to ``revision`` (physical: returns once every member has removed it).
+        Returns False when etcd had already compacted past it (nothing to do), True otherwise."""
+        try:
+            self.call('kv/compaction', {'revision': str(int(revision)), 'physical': True})
+        except EtcdError as e:
+            if 'required revision has been compacted' in (e.reason or str(e)):
+                return False
+            raise
+        return True
+
+    def defragment(self, endpoint):
+        """Defragment the backend of the one member at ``endpoint`` (it blocks that member meanwhile)."""
+        self.call('maintenance/defragment', {}, endpoint=endpoint)
 
     def auth_enabled(self, endpoint=None):
         """Whether authentication is enabled on the cluster.

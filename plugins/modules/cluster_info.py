@@ -37,6 +37,8 @@ options:
     description:
       - Poll the cluster four times a second until it is healthy.
       - Fail after O(wait_timeout) seconds with the problems still seen; the last data is returned too.
+      - Fail at once while an alarm is raised: etcd keeps it until it is disarmed (a NOSPACE alarm by
+        C(quorum.etcd.maintain)).
     type: bool
     default: false
   wait_timeout:
@@ -310,6 +312,8 @@ def main():
         answered = result.pop('answered')
         if result['healthy'] or not module.params['wait'] or time.time() >= deadline:
             break
+        if result['alarms']:
+            break  # an alarm stays until someone disarms it (NOSPACE: quorum.etcd.maintain): waiting cannot help
         # A restarted member serves within a fraction of a second: a finer poll ends each gate sooner.
         time.sleep(max(0.0, min(POLL_SECONDS - (time.time() - started), deadline - time.time())))
 
@@ -321,8 +325,10 @@ def main():
         except EtcdError:
             pass
     if module.params['wait'] and not result['healthy']:
-        module.fail_json(msg='The etcd cluster did not become healthy within %d seconds: %s'
-                         % (module.params['wait_timeout'], '; '.join(result['problems'])), **result)
+        module.fail_json(msg='The etcd cluster did not become healthy%s: %s'
+                         % (' (an alarm is raised)' if result['alarms'] else
+                            ' within %d seconds' % module.params['wait_timeout'], '; '.join(result['problems'])),
+                         **result)
     if not answered:
         module.fail_json(msg='No etcd endpoint answered: %s. Check that etcd runs there and that endpoints, '
                              'ca_cert, client_cert and client_key are right.' % '; '.join(result['problems']),

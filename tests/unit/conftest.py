@@ -150,15 +150,15 @@ class Etcd(object):
         self.health_url = self.client_url
         self.process = None
 
-    def start(self, initial_cluster, token, state='new'):
+    def start(self, initial_cluster, token, state='new', extra=()):
         """Start etcd; state='existing' joins a running cluster that this member was added to.
-        With a data dir from an earlier start, etcd ignores the initial cluster flags."""
+        With a data dir from an earlier start, etcd ignores the initial cluster flags. ``extra``: more flags."""
         args = [os.path.join(self.bindir, 'etcd'), '--name', self.name, '--data-dir', self.data_dir,
                 '--listen-client-urls', self.client_url, '--advertise-client-urls', self.client_url,
                 '--listen-peer-urls', self.peer_url, '--initial-advertise-peer-urls', self.peer_url,
                 '--initial-cluster', initial_cluster, '--initial-cluster-state', state,
                 '--initial-cluster-token', token, '--logger', 'zap', '--log-level', 'warn',
-                '--heartbeat-interval', '50', '--election-timeout', '500']
+                '--heartbeat-interval', '50', '--election-timeout', '500'] + list(extra)
         with open(self.log_path, 'ab') as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
 
@@ -183,12 +183,12 @@ class Etcd(object):
             return ''.join(log.readlines()[-20:])
 
 
-def start_cluster(bindir, workdir, size):
+def start_cluster(bindir, workdir, size, extra=()):
     os.makedirs(workdir, exist_ok=True)
     members = [Etcd(bindir, workdir, 'member%d' % (i + 1)) for i in range(size)]
     initial = ','.join('%s=%s' % (m.name, m.peer_url) for m in members)
     for member in members:
-        member.start(initial, 'test-' + os.path.basename(workdir))
+        member.start(initial, 'test-' + os.path.basename(workdir), extra=extra)
     try:
         wait_healthy(members)
     except RuntimeError:

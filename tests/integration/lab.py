@@ -248,6 +248,8 @@ class PlaybookRun:
                         self.failed.append((host, task["task"]["name"], result.get("msg")))
                     elif isinstance(result.get("msg"), str):
                         self.reports.append(result["msg"])
+                    elif isinstance(result.get("msg"), list):  # a debug of lines
+                        self.reports.append("\n".join(str(line) for line in result["msg"]))
                     if result.get("changed"):
                         self.changed.append((task["task"]["name"], host))
 

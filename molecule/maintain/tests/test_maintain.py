@@ -1,0 +1,134 @@
+"""quorum.etcd.maintain on a live three-member cluster with authentication on.
+
+In file order: a quiet cluster is left alone (every member under the rule, nothing changed) and
+check mode prints the plan; then, with a writer running, the database is filled until etcd raises
+NOSPACE; another playbook refuses and names quorum.etcd.maintain; maintain compacts, defragments
+every member with the leader last (read from the members' own logs), disarms the alarm and writes
+succeed again, with every acknowledged write still there and every member's file smaller."""
+
+import base64
+import json
+import time
+
+from lab import INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, log_in, session
+from writer import Writer
+
+HOSTS = {h.backend.name: h for h in hosts("etcd")}
+NAMES = sorted(HOSTS)
+URLS = [client_url(address(HOSTS[name])) for name in NAMES]
+SESSION = session()
+DB_FILE = "/var/lib/etcd/member/snap/db"
+VALUE = base64.b64encode(b"x" * (1024 * 1024)).decode()
+
+
+def post(path, body=None, url=URLS[0]):
+    headers = {"Authorization": log_in(SESSION, url, *admin_auth(), timeout=3)}
+    return SESSION.post(url + path, json=body or {}, headers=headers, timeout=10).json()
+
+
+def alarms():
+    return sorted(a.get("alarm", "NONE") for a in post("/v3/maintenance/alarm", {"action": "GET"}).get("alarms", []))
+
+
+def leader():
+    names = {m["ID"]: m["name"] for m in post("/v3/cluster/member/list")["members"]}
+    return names[post("/v3/maintenance/status")["leader"]]
+
+
+def disk_use():
+    """{member: bytes its database file takes on disk}: bbolt grows the file sparse, 16 MiB at a time."""
+    return {name: int(HOSTS[name].check_output("du --block-size=1 %s | cut -f1", DB_FILE)) for name in NAMES}
+
+
+def db_sizes():
+    """{member: its database size as etcd reports it}."""
+    return {name: post("/v3/maintenance/status", url=url).get("dbSize") for name, url in zip(NAMES, URLS)}
+
+
+def start_times():
+    return {name: HOSTS[name].check_output("systemctl show etcd -p ActiveEnterTimestampMonotonic --value")
+            for name in NAMES}
+
+
+def member_clock():
+    return HOSTS[NAMES[0]].check_output("date '+%Y-%m-%d %H:%M:%S'")
+
+
+def defragmented_at(since):
+    """{member: when its etcd logged that it finished defragmenting}, from each member's journal."""
+    found = {}
+    for name in NAMES:
+        lines = HOSTS[name].run("journalctl -u etcd --since %s --no-pager -o cat | grep 'finished defragmenting'",
+                                since).stdout.splitlines()
+        assert len(lines) == 1, (name, lines)
+        found[name] = json.loads(lines[0])["ts"]
+    return found
+
+
+def fill_until_nospace():
+    """Overwrite one key with 1 MiB values until etcd refuses: each old value stays in the history."""
+    for count in range(64):
+        answer = post("/v3/kv/put", {"key": base64.b64encode(b"/maintain/fill").decode(), "value": VALUE})
+        if "header" not in answer:
+            assert "database space exceeded" in json.dumps(answer), answer
+            return count
+    raise AssertionError("64 MiB written under a 16 MiB quota without NOSPACE")
+
+
+def maintain(*args):
+    run = PlaybookRun(INVENTORY, "quorum.etcd.maintain", *args)
+    print("maintain %s: rc %d in %.1f s\n%s" % (" ".join(args), run.rc, run.seconds, "\n".join(run.reports)))
+    return run
+
+
+def test_a_quiet_cluster_is_left_alone_and_check_mode_prints_the_plan():
+    plan = maintain("--check")
+    assert plan.rc == 0, plan
+    done = maintain()
+    assert done.rc == 0 and done.changed == [], done
+    report = [r for r in done.reports if r.startswith("no compaction")]
+    assert len(report) == 1, done.reports
+    # Every member is named, and skipped under the rule with its figures.
+    lines = report[0].splitlines()[1:]
+    assert sorted(line.split(":")[0].replace(" (leader)", "") for line in lines) == NAMES
+    assert all("skipped: " in line and "MiB" in line for line in lines), lines
+
+
+def test_nospace_is_cleared_every_member_defragmented_leader_last_and_no_write_lost():
+    first_leader = leader()
+    with Writer(URLS, prefix="/maintain/writer/", tls=client_tls(), auth=admin_auth()) as writer:
+        time.sleep(1)
+        written = fill_until_nospace()
+        print("NOSPACE after %d values of 1 MiB" % written)
+        assert "NOSPACE" in alarms()
+        sizes, used = db_sizes(), disk_use()
+        starts = start_times()
+
+        refused = PlaybookRun(INVENTORY, "quorum.etcd.rolling_restart")
+        assert refused.rc != 0 and any("quorum.etcd.maintain" in (m or "") for m in refused.messages), refused
+        assert start_times() == starts, "a member was restarted under NOSPACE"
+
+        plan = maintain("--check")
+        assert plan.rc == 0 and "NOSPACE" in alarms(), plan
+        assert "would be defragmented" in plan.reports[-1], plan.reports
+
+        time.sleep(1)
+        since = member_clock()
+        done = maintain("-e", "etcd_maintain_keep_revisions=1")
+        assert done.rc == 0, done
+        time.sleep(2)  # the writer's writes go through again
+    report = writer.verify(URLS)
+    assert report["lost"] == 0
+    print("writes refused or unanswered while NOSPACE was raised (outcome unknown to the writer): %d"
+          % report["errors"])
+
+    assert alarms() == []
+    after, used_after = db_sizes(), disk_use()
+    print("database sizes (bytes) before %s, after %s; on disk before %s, after %s" % (sizes, after, used, used_after))
+    assert all(int(after[name]) < int(sizes[name]) / 2 for name in NAMES), (sizes, after)
+    assert all(used_after[name] < used[name] / 2 for name in NAMES), (used, used_after)
+    finished = defragmented_at(since)
+    print("defragmentations finished: %s; the leader was %s" % (finished, first_leader))
+    assert max(finished, key=finished.get) == first_leader, finished
+    assert start_times() == starts, "maintain restarted a member"
+    assert "header" in post("/v3/kv/put", {"key": base64.b64encode(b"/maintain/after").decode(), "value": "eA=="})

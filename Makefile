@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 HOSTS ?= 3
 
-.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build bench-deploy bench-rolling bench-client
+.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build bench-deploy bench-rolling bench-client bench-defrag
 
 help:
 	@echo "make demo        lab of $(HOSTS) hosts, deploy etcd, print the status table"
@@ -57,3 +57,6 @@ bench-rolling: image mirror
 
 bench-client: deps mirror
 	@$(ENV) python benchmarks/client.py
+
+bench-defrag: deps mirror
+	@$(ENV) python benchmarks/defrag.py

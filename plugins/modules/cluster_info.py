@@ -37,7 +37,7 @@ options:
     description:
       - Poll the cluster four times a second until it is healthy.
       - Fail after O(wait_timeout) seconds with the problems still seen; the last data is returned too.
-      - Fail at once while an alarm is raised: etcd keeps it until it is disarmed (a NOSPACE alarm by
+      - Fail at once while an alarm is raised, since etcd keeps it until it is disarmed (a NOSPACE alarm by
         C(quorum.etcd.maintain)).
     type: bool
     default: false

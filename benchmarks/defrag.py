@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """How long defragmenting a member of a big database takes, and the longest pause it causes in a
-writer's writes: a three-member etcd on loopback is filled with --mb MiB, every key is deleted and
-the history compacted, then quorum.etcd.maintenance defragments the members (followers first, the
-leader last) while tests/integration/writer.py writes through every endpoint. Prints figures;
-asserts nothing.
+writer's writes: a three-member etcd on loopback holds --mb MiB of 1 MiB values, half of which
+were written twice (garbage once compacted), then quorum.etcd.maintenance compacts and defragments
+the members (followers first, the leader last) while tests/integration/writer.py writes through
+every endpoint. Prints figures; asserts nothing.
 
     make bench-defrag
     source scripts/env.sh && python benchmarks/defrag.py [--version X.Y.Z] [--mb 500]
@@ -21,6 +21,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, ".cache", "collections"))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
+from ansible_collections.quorum.etcd.plugins.module_utils.defrag_plan import size_text  # noqa: E402
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient  # noqa: E402
 from local_etcd import start_cluster, stop  # noqa: E402
 from writer import Writer  # noqa: E402
@@ -52,8 +53,11 @@ def main():
         started = time.perf_counter()
         for index in range(args.mb):
             client.put("/bench/defrag/%05d" % index, value)
-        print("etcd %s: %d MiB written in %.1f s" % (args.version, args.mb, time.perf_counter() - started))
-        client.delete("/bench/defrag/", prefix=True)
+        # Every other value written again: the old ones are garbage once compacted, the database stays --mb MiB.
+        for index in range(0, args.mb, 2):
+            client.put("/bench/defrag/%05d" % index, value)
+        print("etcd %s: %d MiB live, %d MiB written in %.1f s" % (
+            args.version, args.mb, args.mb + (args.mb + 1) // 2, time.perf_counter() - started))
         with Writer(urls, prefix="/bench/writer/", max_seconds=900) as writer:
             time.sleep(1)
             result = run_module(dict(endpoints=urls, keep_revisions=0, min_free_mb=1, min_free_ratio=0.1,
@@ -63,9 +67,9 @@ def main():
             sys.exit("maintenance failed: %s" % result.get("msg"))
         print("\n".join(result["report"]))
         for step in result["members"]:
-            print("%-8s %-8s %7.1f MiB -> %5.1f MiB in %6.2f s" % (
-                step["name"], "leader" if step["is_leader"] else "follower", step["db_size"] / MIB,
-                step["db_size_after"] / MIB, step["seconds"]))
+            print("%-8s %-8s %9s -> %9s in %6.2f s" % (
+                step["name"], "leader" if step["is_leader"] else "follower", size_text(step["db_size"]),
+                size_text(step["db_size_after"]), step["seconds"]))
         report = writer.verify(urls)
         print("longest write gap during the defragmentations: %.3f s" % report["longest_gap_seconds"])
     finally:

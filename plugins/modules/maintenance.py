@@ -18,8 +18,9 @@ description:
     leader, a CORRUPT alarm) is refused before anything changes.
   - Defragments each member whose figures meet the rule (at least O(min_free_mb) MiB and O(min_free_ratio) of
     its file free), or every member while a NOSPACE alarm is raised, one at a time, the followers first and the
-    leader last; after each, every member must be healthy again (within O(wait_timeout)) before the next one. A
-    member under the rule is skipped, with its figures.
+    leader last, after it handed its leadership over (O(hand_over_leadership)); after each, every member must be
+    healthy again (within O(wait_timeout)) before the next one. A member under the rule is skipped, with its
+    figures.
   - Before the first defragmentation, with O(compact=true), compacts the history to the current revision less
     O(keep_revisions) and waits until every member has removed it (a history compacted that far already is left
     alone); the rule is then read again over the space the compaction freed. With nothing to defragment, nothing is
@@ -74,6 +75,12 @@ options:
       cluster's.
     type: list
     elements: str
+  hand_over_leadership:
+    description:
+      - Before the member that leads is defragmented, hand its leadership to the most caught-up other member, so
+        that the defragmentation stalls no write (a leader's stalls every write for its duration).
+    type: bool
+    default: true
   defrag_timeout:
     description: Seconds one member's defragmentation may take (it grows with the database).
     type: int
@@ -131,6 +138,10 @@ members:
     reason: {description: Why it was defragmented or skipped, with its figures., type: str}
     db_size_after: {description: Its file's size after its defragmentation., type: int, returned: when defragmented}
     seconds: {description: How long its defragmentation took., type: float, returned: when defragmented}
+    handed_leadership_to:
+      description: The member it handed its leadership to first.
+      type: str
+      returned: when it led and O(hand_over_leadership=true)
 alarms_disarmed:
   description: The alarms disarmed, each C(member_id) and C(alarm).
   returned: always
@@ -223,8 +234,10 @@ def _report(result, check_mode):
         if not step['defragment']:
             lines.append('%s: %s' % (name, step['reason']))
         elif 'db_size_after' in step:
-            lines.append('%s: defragmented in %.2f s, %s -> %s; %s' % (
-                name, step['seconds'], size_text(step['db_size']), size_text(step['db_size_after']), step['reason']))
+            lines.append('%s: %sdefragmented in %.2f s, %s -> %s; %s' % (
+                name, 'leadership handed to %s, ' % step['handed_leadership_to'] if step.get('handed_leadership_to')
+                else '', step['seconds'], size_text(step['db_size']), size_text(step['db_size_after']),
+                step['reason']))
         else:
             lines.append('%s: %sdefragmented; %s' % (name, would, step['reason']))
     if result['alarms_disarmed']:
@@ -243,6 +256,7 @@ def main():
         quota_bytes=dict(type='int', default=0),
         disarm=dict(type='bool', default=True),
         members=dict(type='list', elements='str'),
+        hand_over_leadership=dict(type='bool', default=True),
         defrag_timeout=dict(type='int', default=600),
         wait_timeout=dict(type='int', default=60),
     )
@@ -293,6 +307,16 @@ def main():
         for step in steps:
             if not step['defragment']:
                 continue
+            if p['hand_over_leadership'] and len(before['members']) > 1 and client.leads(
+                    dict(id=step['member_id'], client_urls=[step['endpoint']])):
+                # A leader's defragmentation stalls every write; a follower's only its own reads.
+                successor = client.best_transferee(before['members'], exclude_id=step['member_id'])
+                if successor is None:
+                    fail('Could not hand the leadership of %s to another member before its defragmentation: none is '
+                         'healthy' % step['name'])
+                client.transfer_leadership(successor, before['members'], timeout=p['wait_timeout'])
+                step['handed_leadership_to'] = successor['name']
+                result['changed'] = True
             started = time.time()
             try:
                 slow.defragment(step['endpoint'])

@@ -78,7 +78,7 @@ options:
   hand_over_leadership:
     description:
       - Before the member that leads is defragmented, hand its leadership to the most caught-up other member, so
-        that the defragmentation stalls no write (a leader's stalls every write for its duration).
+        that what only a leader serves (lease renewals among it) is not blocked for the defragmentation's length.
     type: bool
     default: true
   defrag_timeout:
@@ -309,7 +309,7 @@ def main():
                 continue
             if p['hand_over_leadership'] and len(before['members']) > 1 and client.leads(
                     dict(id=step['member_id'], client_urls=[step['endpoint']])):
-                # A leader's defragmentation stalls every write; a follower's only its own reads.
+                # A defragmentation blocks its member: what only the leader serves (lease renewals) must not wait.
                 successor = client.best_transferee(before['members'], exclude_id=step['member_id'])
                 if successor is None:
                     fail('Could not hand the leadership of %s to another member before its defragmentation: none is '

@@ -1,13 +1,16 @@
-"""quorum.etcd.maintain on a live three-member cluster with authentication on.
+"""quorum.etcd.maintain and the scheduled maintenance on a live three-member cluster with authentication on.
 
 In file order: a quiet cluster is left alone (every member under the rule, nothing changed) and
 check mode prints the plan; then, with a writer running, the database is filled until etcd raises
 NOSPACE; another playbook refuses and names quorum.etcd.maintain; maintain compacts, defragments
 every member with the leader last (read from the members' own logs), disarms the alarm and writes
-succeed again, with every acknowledged write still there and every member's file smaller."""
+succeed again, with every acknowledged write still there and every member's file smaller. Last,
+the timer deploy turns on runs on every member at once: one member at a time is defragmented,
+none while it leads, then none under the rule; a deploy without it turns the timers off."""
 
 import base64
 import json
+import threading
 import time
 
 from lab import INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, log_in, session
@@ -132,3 +135,80 @@ def test_nospace_is_cleared_every_member_defragmented_leader_last_and_no_write_l
     assert max(finished, key=finished.get) == first_leader, finished
     assert start_times() == starts, "maintain restarted a member"
     assert "header" in post("/v3/kv/put", {"key": base64.b64encode(b"/maintain/after").decode(), "value": "eA=="})
+
+
+# The timer on, with a rule a few MiB of garbage meets.
+TIMER = ("-e", "etcd_maintain_timer=true", "-e", "etcd_maintain_min_free_mb=1",
+         "-e", "etcd_maintain_min_free_ratio=0.3")
+
+
+def run_the_timers_service_on_every_member_at_once():
+    """What the timers do when they fire together (each start returns once its run ended); returns each
+    member's line from the journal."""
+    since = member_clock()
+    time.sleep(1)
+    results = {}
+    starts = [threading.Thread(target=lambda name=name: results.update(
+        {name: HOSTS[name].run("systemctl start etcd-maintain.service")})) for name in NAMES]
+    for start in starts:
+        start.start()
+    for start in starts:
+        start.join(300)
+    journal = {name: HOSTS[name].run("journalctl -u etcd-maintain --since %s -o cat --no-pager", since).stdout
+               for name in NAMES}
+    assert all(results[name].rc == 0 for name in NAMES), journal
+    lines = {name: "\n".join(line for line in journal[name].splitlines() if line.startswith("etcd-maintain: "))
+             for name in NAMES}
+    print("etcd-maintain: %s" % lines)
+    return since, lines
+
+
+def defragmentations(since):
+    """[(start, end, member)] from each member's etcd log, in the order they started."""
+    spans = []
+    for name in NAMES:
+        log = HOSTS[name].run("journalctl -u etcd --since %s --no-pager -o cat | grep -E '\"msg\":\"(defragmenting|"
+                              "finished defragmenting directory)\"'", since).stdout.splitlines()
+        times = [json.loads(line)["ts"] for line in log]
+        assert len(times) == 2, (name, log)
+        spans.append((times[0], times[1], name))
+    return sorted(spans)
+
+
+def test_the_scheduled_maintenance_defragments_one_member_at_a_time_never_while_it_leads():
+    deployed = PlaybookRun(INVENTORY, "quorum.etcd.deploy", *TIMER)
+    assert deployed.rc == 0, deployed
+    again = PlaybookRun(INVENTORY, "quorum.etcd.deploy", *TIMER)
+    assert again.rc == 0 and again.changed == [], again
+    for name in NAMES:
+        assert HOSTS[name].service("etcd-maintain.timer").is_enabled
+        assert HOSTS[name].service("etcd-maintain.timer").is_running
+
+    # 6 MiB written and deleted, then compacted: a third of every member's file is garbage.
+    for index in range(6):
+        post("/v3/kv/put", {"key": base64.b64encode(b"/maintain/garbage/%d" % index).decode(), "value": VALUE})
+    end = base64.b64encode(b"/maintain/garbage0").decode()
+    post("/v3/kv/deleterange", {"key": base64.b64encode(b"/maintain/garbage/").decode(), "range_end": end})
+    revision = post("/v3/kv/range", {"key": "AA==", "limit": 1})["header"]["revision"]
+    post("/v3/kv/compaction", {"revision": revision, "physical": True})
+    leader_before = leader()
+    with Writer(URLS, prefix="/maintain/timer/", tls=client_tls(), auth=admin_auth()) as writer:
+        time.sleep(2)  # the writer's commits let every member count the compacted pages as free
+        since, lines = run_the_timers_service_on_every_member_at_once()
+    report = writer.verify(URLS)
+    assert report["lost"] == 0
+    assert all("defragmented in" in line for line in lines.values()), lines
+    assert "leadership handed to" in lines[leader_before], (leader_before, lines)
+    spans = defragmentations(since)
+    print("defragmentations (start, end, member): %s" % spans)
+    # One at a time: each started after the one before had finished.
+    assert all(later[0] > earlier[1] for earlier, later in zip(spans, spans[1:])), spans
+
+    _, lines = run_the_timers_service_on_every_member_at_once()
+    assert all(" skipped: " in line for line in lines.values()), lines
+
+    off = PlaybookRun(INVENTORY, "quorum.etcd.deploy")
+    assert off.rc == 0, off
+    for name in NAMES:
+        assert not HOSTS[name].service("etcd-maintain.timer").is_enabled
+        assert not HOSTS[name].service("etcd-maintain.timer").is_running

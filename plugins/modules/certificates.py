@@ -80,7 +80,13 @@ options:
     type: str
     required: true
   separate_peer_ca:
-    description: Sign the peer certificates with a CA of their own.
+    description:
+      - Sign the peer certificates with a CA of their own (C(peer-ca)), so that no client certificate is trusted on
+        the members' peer port (CIS etcd 2.7).
+      - Takes effect with a new CA, or one whose peer CA is in O(dir) or given (O(peer_ca_cert_content)). The peers of
+        a cluster deployed with one CA keep it (RV(separate_peer_ca) is then false, with a warning), since the
+        members would refuse each other's new peer certificates; a rotation (O(rotation), the playbook
+        quorum.etcd.rotate_ca) moves them to a CA of their own without downtime.
     type: bool
     default: false
   peer_common_name:
@@ -214,4 +220,8 @@ restored:
   type: list
   elements: dict
   sample: [{path: /srv/pki/etcd/etcd1/server.crt, source: etcd1}]
+separate_peer_ca:
+  description: Whether the peer certificates are signed by a CA of their own (see O(separate_peer_ca)).
+  returned: always
+  type: bool
 '''

@@ -483,8 +483,9 @@ def _complete(run, settings, name):
     if run.read(key_path) != upcoming_key:
         old = _load_cert(run, os.path.join(root, name + ".crt"))
         run.file(os.path.join(root, name + "-previous.crt"), _pem(old), 0o644, "the CA before the rotation, kept")
-        run.file(os.path.join(root, name + "-previous.key"), run.read(key_path), 0o600,
-                 "the CA key before the rotation, kept")
+        if run.exists(key_path):  # peers that trusted the one CA had no key of their own
+            run.file(os.path.join(root, name + "-previous.key"), run.read(key_path), 0o600,
+                     "the CA key before the rotation, kept")
         run.file(key_path, upcoming_key, 0o600, "the key of the CA the rotation moved to")
     if run.read(os.path.join(root, name + ".crt")) != _pem(upcoming):
         run.file(os.path.join(root, name + ".crt"), _pem(upcoming), 0o644, "the CA the rotation moved to, alone")
@@ -525,6 +526,7 @@ def converge(settings, check_mode=False, now=None):
     renew_before = now + datetime.timedelta(days=int(settings["renew_days"]))
     run = _Run(check_mode)
     root = settings["dir"]
+    settings, warnings = _peer_ca_choice(run, settings)
     specs = certificate_specs(settings)
     for path in [root, os.path.join(root, "clients")] + sorted({os.path.dirname(s["path"]) for s in specs}):
         run.directory(path)
@@ -535,10 +537,14 @@ def converge(settings, check_mode=False, now=None):
         for name in ca_names:
             _complete(run, settings, name)
         settings = dict(settings, rotation="")
-    cas = {"ca": _rotate(run, settings, "ca", _ca(run, settings, "ca", now), now)}
+    ca = _ca(run, settings, "ca", now)
+    cas = {"ca": _rotate(run, settings, "ca", ca, now)}
     _restore_from_members(run, settings)
     if settings.get("separate_peer_ca"):
-        cas["peer-ca"] = _rotate(run, settings, "peer-ca", _ca(run, settings, "peer-ca", now), now)
+        # Peers that trust the one CA until a rotation gives them their own keep it as their current CA.
+        own = settings["own_peer_ca"] or run.exists(os.path.join(root, "peer-ca.key"))  # a completed move
+        peer_ca = _ca(run, settings, "peer-ca", now) if own else ca
+        cas["peer-ca"] = _rotate(run, settings, "peer-ca", peer_ca, now)
     else:
         # Members always install peer-ca.crt: the CA (during a rotation both CAs) that peers trust.
         ca_pem = run.read(os.path.join(root, "ca.crt"))
@@ -553,7 +559,32 @@ def converge(settings, check_mode=False, now=None):
             run.mode(peer_ca, 0o644)
     for spec in specs:
         _issue(run, settings, spec, cas, now, renew_before)
-    return _result(run, specs)
+    result = _result(run, specs)
+    result["separate_peer_ca"] = settings["separate_peer_ca"]
+    if warnings:
+        result["warnings"] = warnings
+    return result
+
+
+def _peer_ca_choice(run, settings):
+    """Whether the peers get a CA of their own (etcd_pki_separate_peer_ca, CIS etcd 2.7): always with a new CA
+    or one already theirs, and through a rotation (quorum.etcd.rotate_ca) for a cluster whose peers trust its one
+    CA. A deploy never moves such a cluster's peers (its members would refuse the new peer certificates): it keeps
+    the one CA and says so. A CA given in variables without a peer CA has no place to keep one: shared."""
+    root = settings["dir"]
+    given = settings.get("given_cas") or {}
+    own = run.exists(os.path.join(root, "peer-ca.key")) or bool(given.get("peer-ca"))
+    new = not run.exists(os.path.join(root, "ca.crt")) and not given.get("ca")
+    moving = bool(settings.get("rotation")) or run.exists(os.path.join(root, "peer-ca-next.crt"))
+    wanted = bool(settings.get("separate_peer_ca"))
+    separate = wanted and (own or new or (moving and not given))
+    warnings = []
+    if wanted and not separate:
+        warnings.append("etcd_pki_separate_peer_ca is true, but the peers of this cluster trust its one CA (%s): they "
+                        "keep it. quorum.etcd.rotate_ca gives them a CA of their own without downtime%s."
+                        % (os.path.join(root, "ca.crt"), "" if not given else ", from a controller with a lasting "
+                           "etcd_pki_dir (not a CA given in variables)"))
+    return dict(settings, separate_peer_ca=separate, own_peer_ca=own or new), warnings
 
 
 def _result(run, specs):

@@ -80,7 +80,8 @@ def test_a_second_run_writes_nothing(tmp_path):
     pki.converge(settings(root))
     before = snapshot(root)
     result = pki.converge(settings(root))
-    assert result == {'changed': False, 'files': [], 'issued': [], 'certificates': 8, 'restored': []}
+    assert result == {'changed': False, 'files': [], 'issued': [], 'certificates': 8, 'restored': [],
+                      'separate_peer_ca': False}
     assert snapshot(root) == before
 
 
@@ -527,3 +528,55 @@ def test_check_mode_reports_a_rotation_step_and_writes_nothing(tmp_path):
     before = snapshot(root)
     result = pki.converge(settings(root, rotation='trust'), check_mode=True)
     assert str(root / 'ca-next.crt') in result['issued'] and snapshot(root) == before
+
+
+def test_a_new_cluster_gets_a_peer_ca_of_its_own_and_a_cluster_with_one_ca_keeps_it_with_a_warning(tmp_path):
+    new = tmp_path / 'new'
+    first = pki.converge(settings(new, separate_peer_ca=True))
+    assert first['separate_peer_ca'] is True and 'warnings' not in first
+    assert (new / 'peer-ca.key').exists() and issuer_key(str(new / 'etcd1' / 'peer.crt')) == key_id(
+        cert(str(new / 'peer-ca.crt'))) != key_id(cert(str(new / 'ca.crt')))
+    assert pki.converge(settings(new, separate_peer_ca=True))['changed'] is False
+
+    # Deployed when the peers shared the CA: a deploy with the new default changes nothing and says so.
+    shared = tmp_path / 'shared'
+    pki.converge(settings(shared))
+    before = snapshot(shared)
+    kept = pki.converge(settings(shared, separate_peer_ca=True))
+    assert kept['changed'] is False and kept['separate_peer_ca'] is False and snapshot(shared) == before
+    assert kept['warnings'] == [
+        'etcd_pki_separate_peer_ca is true, but the peers of this cluster trust its one CA (%s): they keep it. '
+        'quorum.etcd.rotate_ca gives them a CA of their own without downtime.' % (shared / 'ca.crt')]
+
+
+def test_a_rotation_moves_peers_that_trust_the_one_ca_to_a_ca_of_their_own(tmp_path):
+    root = tmp_path / 'pki'
+    pki.converge(settings(root))
+    old = cert(str(root / 'ca.crt'))
+    wanted = dict(separate_peer_ca=True)
+    pki.converge(settings(root, rotation='trust', **wanted))
+    # The peers trust their one CA and the next peer CA; the clients that CA and the next CA.
+    peers = certificates_in(str(root / 'peer-ca.crt'))
+    assert peers[0] == old and key_id(peers[1]) not in (key_id(old), key_id(cert(str(root / 'ca-next.crt'))))
+    assert issuer_key(str(root / 'etcd1' / 'peer.crt')) == key_id(old)
+    pki.converge(settings(root, rotation='reissue', **wanted))
+    assert issuer_key(str(root / 'etcd1' / 'peer.crt')) == key_id(peers[1])
+    assert issuer_key(str(root / 'etcd1' / 'server.crt')) == key_id(cert(str(root / 'ca-next.crt')))
+    pki.converge(settings(root, rotation='retire', **wanted))
+    done = pki.converge(settings(root, rotation='complete', **wanted))
+    assert done['separate_peer_ca'] is True
+    assert certificates_in(str(root / 'peer-ca.crt')) == [peers[1]] and (root / 'peer-ca.key').exists()
+    assert cert(str(root / 'peer-ca-previous.crt')) == old and not (root / 'peer-ca-previous.key').exists()
+    assert not list(root.glob('*-next.*'))
+    again = pki.converge(settings(root, **wanted))
+    assert again['changed'] is False and 'warnings' not in again
+
+
+def test_a_ca_given_in_variables_without_a_peer_ca_is_shared_by_the_peers(tmp_path):
+    source = tmp_path / 'source'
+    pki.converge(settings(source))
+    given = {'ca': {'cert': (source / 'ca.crt').read_text(), 'key': (source / 'ca.key').read_text()}}
+    result = pki.converge(settings(tmp_path / 'job', separate_peer_ca=True, given_cas=given))
+    assert result['separate_peer_ca'] is False and len(result['warnings']) == 1
+    assert 'from a controller with a lasting etcd_pki_dir' in result['warnings'][0]
+    assert (tmp_path / 'job' / 'peer-ca.crt').read_text() == given['ca']['cert']

@@ -126,13 +126,20 @@ _PEER_GET = ("python3 -c 'import ssl, sys, urllib.request as u; d = \"/etc/etcd/
              "print(u.urlopen(sys.argv[1], context=c, timeout=5).status)' %s")
 
 
+def peer_ca_file(group="etcd"):
+    """The controller's CA file of the peers' certificates: the peers' own CA, or a copy of ca.crt."""
+    return os.path.join(pki_dir(group), "peer-ca.crt")
+
+
 def peer_port_status(ip, cert, group="etcd", port=2380):
     """What /members on a member's peer port answers the controller's client certificate (cert, key):
-    the HTTP status, or 'refused' when the TLS handshake fails."""
+    the HTTP status, or 'refused' when the member refuses the TLS handshake (the member's own
+    certificate is verified with the peers' CA, so a refusal is the member's)."""
     import requests
 
     try:
-        return session(group).get(peer_url(ip, group, port) + "/members", cert=cert, timeout=5).status_code
+        return session(group).get(peer_url(ip, group, port) + "/members", cert=cert, verify=peer_ca_file(group),
+                                  timeout=5).status_code
     except requests.exceptions.SSLError:
         return "refused"
 

@@ -1,7 +1,7 @@
-"""quorum.etcd.rotate_ca on the live cluster: stopped (SIGINT, as an AWX job is cancelled) once its
-first member has restarted, then run again, it moves every member and client certificate to a new
-CA while a writer opens a new TLS connection for every write; no acknowledged write is lost and no
-member logs a failed handshake."""
+"""quorum.etcd.rotate_ca on the live cluster, deployed with one CA: stopped (SIGINT, as an AWX job is
+cancelled) once its first member has restarted, then run again, it moves every member and client
+certificate to a new CA, and the peers to a CA of their own, while a writer opens a new TLS
+connection for every write; no acknowledged write is lost and no member logs a failed handshake."""
 
 import os
 import signal
@@ -20,6 +20,8 @@ MEMBERS = hosts("etcd")
 IPS = [address(m) for m in MEMBERS]
 CONVERGE = os.path.join(SCENARIO_DIR, "converge.yml")
 ROTATE = "quorum.etcd.rotate_ca"
+# The inventory deployed the peers with the one CA; from the rotation on they have their own.
+SEPARATE = ("-e", "etcd_pki_separate_peer_ca=true")
 # What etcd warns of when a handshake fails on a certificate: "rejected connection on peer endpoint" with
 # "CommonName authentication failed" or "tls: bad certificate" on the listener, Go's x509: errors ("certificate
 # signed by unknown authority") on the dialer. A connection closed by a restarting member is also "rejected", with
@@ -37,11 +39,11 @@ def key_id(ca):
     return ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
 
 
-def served_issuer(ip, port):
-    """The authority key identifier of the certificate a member presents, verified with the controller's files."""
+def served_issuer(ip, port, cafile):
+    """The authority key identifier of the certificate a member presents, verified with cafile."""
     tls = client_tls()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.load_verify_locations(tls["verify"])
+    context.load_verify_locations(cafile)
     context.load_cert_chain(*tls["cert"])
     with socket.create_connection((ip, port), timeout=5) as raw:
         with context.wrap_socket(raw, server_hostname=ip) as conn:
@@ -71,7 +73,8 @@ def handshake_failures(since):
 def run_until_a_member_restarts(pids, log_path):
     """rotate_ca, interrupted with SIGINT as soon as one member runs a new process."""
     with open(log_path, "w") as log:
-        run = subprocess.Popen(["ansible-playbook", "-i", INVENTORY, ROTATE], stdout=log, stderr=subprocess.STDOUT)
+        run = subprocess.Popen(["ansible-playbook", "-i", INVENTORY, ROTATE, *SEPARATE], stdout=log,
+                               stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and run.poll() is None:
         if main_pids() != pids:
@@ -111,7 +114,7 @@ def test_a_ca_rotation_stopped_after_its_first_member_goes_on_and_loses_no_write
         assert restarted and restarted != set(pids), restarted
         assert os.path.exists(os.path.join(directory, "ca-next.crt"))
         # The run was killed, so it could not give its lock back: the operator breaks it.
-        resumed = PlaybookRun(INVENTORY, ROTATE, "-e", "etcd_run_lock_break=true")
+        resumed = PlaybookRun(INVENTORY, ROTATE, "-e", "etcd_run_lock_break=true", *SEPARATE)
     print("rotate_ca resumed: %.0f s, rc %d" % (resumed.seconds, resumed.rc))
     assert resumed.rc == 0, resumed.failed
     report = writer.verify(endpoints)
@@ -123,17 +126,23 @@ def test_a_ca_rotation_stopped_after_its_first_member_goes_on_and_loses_no_write
     assert len(new_ca) == 1 and key_id(new_ca[0]) != key_id(old_ca[0])
     assert certificates(os.path.join(directory, "ca-previous.crt")) == old_ca
     assert not os.path.exists(os.path.join(directory, "ca-next.crt"))
-    controller_ca = open(os.path.join(directory, "ca.crt")).read()
+    # The peers, which trusted the one CA, have a CA of their own; the one before is kept.
+    peer_ca = certificates(os.path.join(directory, "peer-ca.crt"))
+    assert len(peer_ca) == 1 and key_id(peer_ca[0]) not in (key_id(new_ca[0]), key_id(old_ca[0]))
+    assert os.path.exists(os.path.join(directory, "peer-ca.key"))
+    assert certificates(os.path.join(directory, "peer-ca-previous.crt")) == old_ca
+    controller = {name: open(os.path.join(directory, name)).read() for name in ("ca.crt", "peer-ca.crt")}
     for member in MEMBERS:
-        for path in ("/etc/etcd/pki/ca.crt", "/etc/etcd/pki/peer-ca.crt"):
-            assert member.file(path).content_string == controller_ca, (member.backend.name, path)
+        for name in ("ca.crt", "peer-ca.crt"):
+            assert member.file("/etc/etcd/pki/" + name).content_string == controller[name], (member.backend.name, name)
         assert member.run("ls /etc/etcd/pki/*.staged").rc != 0, member.backend.name
-    # Verified with the new CA alone: every member presents certificates it signed.
-    assert {(ip, port): served_issuer(ip, port) for ip in IPS for port in (2379, 2380)} == {
-        (ip, port): key_id(new_ca[0]) for ip in IPS for port in (2379, 2380)}
+    # Verified with the new CAs alone: every member presents certificates they signed.
+    cafiles = {2379: os.path.join(directory, "ca.crt"), 2380: os.path.join(directory, "peer-ca.crt")}
+    assert {(ip, port): served_issuer(ip, port, cafiles[port]) for ip in IPS for port in cafiles} == {
+        (ip, port): key_id((new_ca if port == 2379 else peer_ca)[0]) for ip in IPS for port in cafiles}
     assert all(pid != pids[name] for name, pid in main_pids().items())
 
-    again = PlaybookRun(INVENTORY, CONVERGE)
+    again = PlaybookRun(INVENTORY, CONVERGE, *SEPARATE)
     assert again.rc == 0 and not again.changed, again.changed
 
 
@@ -144,6 +153,6 @@ def test_a_deploy_with_the_old_ca_after_the_rotation_is_refused(tmp_path):
     subprocess.run(["cp", "-a", directory, str(old)], check=True)
     os.replace(str(old / "ca-previous.crt"), str(old / "ca.crt"))
     os.replace(str(old / "ca-previous.key"), str(old / "ca.key"))
-    refused = PlaybookRun(INVENTORY, CONVERGE, "-e", "etcd_pki_dir=%s" % old)
+    refused = PlaybookRun(INVENTORY, CONVERGE, "-e", "etcd_pki_dir=%s" % old, *SEPARATE)
     assert refused.rc != 0 and any("quorum.etcd.rotate_ca" in (m or "") for m in refused.messages), refused.failed
     assert not refused.changed, refused.changed

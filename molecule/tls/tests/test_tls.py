@@ -13,7 +13,8 @@ import pytest
 import requests
 
 import certs
-from lab import address, admin_auth, client_tls, hosts, log_in, peer_get_status, peer_port_status, pki_dir
+from lab import (address, admin_auth, client_tls, hosts, log_in, peer_ca_file, peer_get_status, peer_port_status,
+                 pki_dir)
 
 MEMBERS = hosts("etcd")
 NAMES = [m.backend.name for m in MEMBERS]
@@ -82,7 +83,8 @@ def _handshake(ip, newest, port=2379, cert=None):
     version agreed."""
     tls = client_tls()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.load_verify_locations(tls["verify"])
+    # The peer port presents a peer certificate: of the peers' own CA where they have one.
+    context.load_verify_locations(peer_ca_file() if port == 2380 else tls["verify"])
     context.load_cert_chain(*(cert or tls["cert"]))
     context.minimum_version = ssl.TLSVersion.TLSv1
     context.maximum_version = newest
@@ -104,8 +106,8 @@ def peer_port_answer(ip, cert):
 
 
 def test_only_peer_certificates_get_onto_the_peer_port():
-    """etcd_peer_cert_allowed_cn: the admin, etcdctl and application certificates come from the same CA
-    as the peers', and are still refused on 2380; each member's own peer certificate is let in."""
+    """The admin, etcdctl and application certificates are refused on 2380 (after the rotation by the
+    peers' own CA, before it by etcd_peer_cert_allowed_cn); each member's own peer certificate is let in."""
     directory = pki_dir()
     clients = {name: (os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key"))
                for name in ("admin", "etcdctl", "clients/reader")}
@@ -188,6 +190,7 @@ def _etcd_settings(member):
 
 def test_cis_etcd_checks_hold_on_every_member():
     ca = open(client_tls()["verify"]).read()
+    peer_ca = open(peer_ca_file()).read()
     for member in MEMBERS:
         settings = _etcd_settings(member)
         # 2.1 and 2.4: certificate and key for clients and for peers.
@@ -199,6 +202,7 @@ def test_cis_etcd_checks_hold_on_every_member():
         # 2.3 and 2.6: no self-signed certificates made up at start.
         assert settings.get("ETCD_AUTO_TLS", "false") != "true"
         assert settings.get("ETCD_PEER_AUTO_TLS", "false") != "true"
-        # 2.7: a CA of etcd's own, the one this collection made for this cluster.
+        # 2.7: CAs of etcd's own, the ones this collection made for this cluster; since the rotation
+        # (test_rotate_ca.py) the peers trust a CA apart from the clients'.
         assert member.file(settings["ETCD_TRUSTED_CA_FILE"]).content_string == ca
-        assert member.file(settings["ETCD_PEER_TRUSTED_CA_FILE"]).content_string == ca
+        assert member.file(settings["ETCD_PEER_TRUSTED_CA_FILE"]).content_string == peer_ca != ca

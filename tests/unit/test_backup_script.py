@@ -6,17 +6,15 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
-import urllib.parse
 
 import boto3
 import botocore.config
 import pytest
 
 from conftest import DEFAULT_VERSION, REPO, dead_url, free_port
+from relay import Relay
 
 SCRIPT = os.path.join(REPO, 'roles', 'backup', 'files', 'etcd-backup')
 S3_SERVER = os.path.join(REPO, 'tests', 'lab', 's3_server.py')
@@ -122,33 +120,22 @@ def test_the_members_listed_last_time_stand_in_for_a_seed_that_is_down(etcd_sing
             in other.stderr), other.stderr
 
 
-class FlakyDoor:
+class FlakyDoor(Relay):
     """A TCP port in front of the S3 server that answers its first ``failures`` connections with HTTP 503
     and passes every later one through: storage that fails for a moment, as it does."""
 
     def __init__(self, target_url, failures):
-        target = urllib.parse.urlsplit(target_url)
-        self.target = (target.hostname, target.port)
         self.failures, self.refused = failures, 0
-        self.listener = socket.create_server(('127.0.0.1', 0))
-        self.url = 'http://127.0.0.1:%d' % self.listener.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(target_url)
 
-    def _serve(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if self.refused < self.failures:
-                self.refused += 1
-                self._read_request(client)
-                client.sendall(b'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+    def answer(self, client):
+        if self.refused >= self.failures:
+            return False
+        self.refused += 1
+        self._read_request(client)
+        client.sendall(b'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+        client.close()
+        return True
 
     @staticmethod
     def _read_request(client):
@@ -161,26 +148,6 @@ class FlakyDoor:
         left = int(length.group(1)) - len(body) if length else 0
         while left > 0:
             left -= len(client.recv(min(left, 65536)))
-
-    @staticmethod
-    def _pipe(source, sink):
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self):
-        self.listener.close()
 
 
 @pytest.mark.parametrize('etcd_single', [DEFAULT_VERSION], indirect=True)

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from writer import Writer  # noqa: E402
+from relay import Relay  # noqa: E402
 
 
 def _delete(endpoint, key):
@@ -49,59 +50,9 @@ def test_writes_go_on_through_the_other_endpoints_when_one_is_dead(etcd_cluster)
     assert report["acknowledged"] == report["attempts"]
 
 
-class ConnectionCounter:
-    """A TCP relay to an endpoint that counts the connections clients open through it."""
-
-    def __init__(self, target):
-        import socket
-        import threading
-        from urllib.parse import urlparse
-
-        parsed = urlparse(target)
-        self.target = (parsed.hostname, parsed.port)
-        self.accepted = 0
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.url = "http://127.0.0.1:%d" % self._server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        import socket
-        import threading
-
-        while True:
-            try:
-                client, _ = self._server.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            upstream = socket.create_connection(self.target)
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source, sink):
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.close()
-                except OSError:
-                    pass
-
-    def close(self):
-        self._server.close()
-
-
 @pytest.mark.parametrize("new_connections", [False, True])
 def test_new_connections_open_one_connection_per_write(etcd_cluster, new_connections):
-    relay = ConnectionCounter(etcd_cluster[0].client_url)
+    relay = Relay(etcd_cluster[0].client_url)
     try:
         with Writer([relay.url], "/writer/connections/%s/" % new_connections, new_connections=new_connections) as writer:
             time.sleep(1)

@@ -125,6 +125,10 @@ def prefix_range_end(prefix):
     return b'\0'  # every key
 
 
+# What a txn compares, by the field that holds the expected value.
+_COMPARE_TARGETS = {'value': 'VALUE', 'version': 'VERSION', 'mod_revision': 'MOD', 'create_revision': 'CREATE'}
+
+
 def _int(value, default=0):
     return default if value in (None, '') else int(value)
 
@@ -148,6 +152,7 @@ def _kv(raw):
         create_revision=_int(raw.get('create_revision')),
         mod_revision=_int(raw.get('mod_revision')),
         version=_int(raw.get('version')),
+        lease=_int(raw.get('lease')),  # 0: none
     )
 
 
@@ -573,10 +578,36 @@ class EtcdClient(object):
 
     # -- keys ---------------------------------------------------------------
 
-    def put(self, key, value):
-        """Write one key; returns the new revision of the store."""
-        answer = self.call('kv/put', {'key': b64encode(key), 'value': b64encode(value)})
+    def put(self, key, value, lease=0):
+        """Write one key (attached to ``lease``, an ID, when set); returns the new revision of the store."""
+        body = {'key': b64encode(key), 'value': b64encode(value)}
+        if lease:
+            body['lease'] = str(lease)
+        answer = self.call('kv/put', body)
         return _int(answer.get('header', {}).get('revision'))
+
+    def lease_grant(self, ttl):
+        """A new lease of ``ttl`` seconds; returns its ID."""
+        return _int(self.call('lease/grant', {'TTL': str(int(ttl))}).get('ID'))
+
+    def get_kv(self, key):
+        """One key with its revisions and lease, as range() gives each, or None when it does not exist."""
+        kvs = self.call('kv/range', {'key': b64encode(key)}).get('kvs', [])
+        return _kv(kvs[0]) if kvs else None
+
+    def put_if(self, key, value, compare, lease=0):
+        """Write one key only when ``compare`` holds: a txn comparing the key's ``value``, ``version``,
+        ``mod_revision`` or ``create_revision`` (one of them, a dict of one entry) for equality.
+        Returns (whether it held, the store's revision)."""
+        (target, expected), = compare.items()
+        wanted = b64encode(expected) if target == 'value' else str(int(expected))
+        put = {'key': b64encode(key), 'value': b64encode(value)}
+        if lease:
+            put['lease'] = str(lease)
+        answer = self.call('kv/txn', {
+            'compare': [{'key': b64encode(key), 'result': 'EQUAL', 'target': _COMPARE_TARGETS[target], target: wanted}],
+            'success': [{'request_put': put}]})
+        return bool(answer.get('succeeded')), _int(answer.get('header', {}).get('revision'))
 
     def get(self, key):
         """The value of one key as text, or None when the key does not exist."""

@@ -31,6 +31,8 @@ _value:
   elements: str
 """
 
+import math
+
 from ansible.errors import AnsibleFilterError
 
 COLUMNS = ("ENDPOINT", "ID", "VERSION", "DB SIZE", "IS LEADER", "IS LEARNER",
@@ -38,15 +40,16 @@ COLUMNS = ("ENDPOINT", "ID", "VERSION", "DB SIZE", "IS LEADER", "IS LEARNER",
 
 
 def _human_bytes(size):
-    """Bytes in SI units, as etcdctl prints them (go-humanize)."""
+    """Bytes in SI units, as etcdctl prints them (go-humanize's Bytes): one decimal under 10 of a unit,
+    rounded to a tenth first (1500 is 1.5 kB, 20480 is 20 kB)."""
     if size is None:
         return ""
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return "%d %s" % (value, unit) if unit == "B" else "%.0f %s" % (value, unit)
-        value /= 1000
-    return str(size)
+    size = int(size)
+    if size < 10:
+        return "%d B" % size
+    exponent = min(int(math.floor(math.log(size, 1000) + 1e-9)), 6)
+    value = math.floor(size / 1000.0 ** exponent * 10 + 0.5) / 10
+    return ("%.1f %s" if value < 10 else "%.0f %s") % (value, ("B", "kB", "MB", "GB", "TB", "PB", "EB")[exponent])
 
 
 def _row(endpoint):

@@ -84,6 +84,25 @@ def maintain(*args):
     return run
 
 
+def db_size_cell(table, endpoint):
+    """The DB SIZE cell of an endpoint's row in an `etcdctl endpoint status -w table` style table."""
+    lines = table.splitlines()
+    header = [cell.strip() for cell in [line for line in lines if "DB SIZE" in line][0].split("|")]
+    row = [cell.strip() for cell in [line for line in lines if line.startswith("| " + endpoint)][0].split("|")]
+    return row[header.index("DB SIZE")]
+
+
+def test_the_status_of_a_healthy_cluster_passes_and_reads_as_etcdctl_prints_it():
+    status = PlaybookRun(INVENTORY, "quorum.etcd.status", "-e", "etcd_status_fail_unhealthy=true")
+    assert status.rc == 0, status
+    table = [r for r in status.reports if "RAFT APPLIED INDEX" in r]
+    assert len(table) == 1 and table[0].splitlines()[-1].endswith(": healthy"), status.reports
+    print(table[0])
+    etcdctl = HOSTS[NAMES[0]].check_output(
+        "set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints %s endpoint status -w table", URLS[0])
+    assert db_size_cell(table[0], URLS[0]) == db_size_cell(etcdctl, URLS[0]), (table[0], etcdctl)
+
+
 def test_a_quiet_cluster_is_left_alone_and_check_mode_prints_the_plan():
     plan = maintain("--check")
     assert plan.rc == 0, plan
@@ -106,6 +125,12 @@ def test_nospace_is_cleared_every_member_defragmented_leader_last_and_no_write_l
         assert "NOSPACE" in alarms()
         sizes, used = db_sizes(), disk_use()
         starts = start_times()
+
+        # The status prints the table and the alarm, and fails only when asked to.
+        status = PlaybookRun(INVENTORY, "quorum.etcd.status", "-e", "etcd_status_fail_unhealthy=true")
+        assert status.rc != 0 and any("raised alarm NOSPACE" in (m or "") for m in status.messages), status
+        assert any("NOT healthy" in report for report in status.reports), status.reports
+        assert PlaybookRun(INVENTORY, "quorum.etcd.status").rc == 0
 
         refused = PlaybookRun(INVENTORY, "quorum.etcd.rolling_restart")
         assert refused.rc != 0 and any("quorum.etcd.maintain" in (m or "") for m in refused.messages), refused

@@ -61,7 +61,9 @@ for s in "${stages[@]}"; do
     build)
       stage build bash -c 'rm -rf .cache/build && ansible-galaxy collection build --output-path .cache/build . >/dev/null &&
         ansible-galaxy collection install --force -p .cache/build/installed .cache/build/quorum-etcd-*.tar.gz &&
-        test -f .cache/build/installed/ansible_collections/quorum/etcd/plugins/modules/release.py'
+        test -f .cache/build/installed/ansible_collections/quorum/etcd/plugins/modules/release.py &&
+        test -f .cache/build/installed/ansible_collections/quorum/etcd/COPYING &&
+        ! tar -tzf .cache/build/quorum-etcd-*.tar.gz | grep -E "^(molecule|tests|scripts|benchmarks)/|^(Makefile|ansible.cfg|requirements.txt)$"'
       ;;
     molecule)
       stage image bash scripts/image.sh

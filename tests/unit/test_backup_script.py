@@ -194,3 +194,29 @@ def test_a_snapshot_that_would_fill_the_disk_is_refused_and_a_killed_runs_files_
     # The killed run's temporary files of this naming are gone, another naming's stay, nothing was saved.
     assert sorted(os.listdir(directory)) == ['.etcd-backup.lock', '.other-20260101T000000Z.db.tmp',
                                              '.unit-members.json']
+
+
+@pytest.mark.parametrize('etcd_single', [DEFAULT_VERSION], indirect=True)
+def test_the_snapshots_time_limit_grows_with_the_database(etcd_single, tmp_path):
+    """etcdctl's command timeout bounds the whole transfer: ETCD_BACKUP_TIMEOUT plus a second per 4 MiB of
+    the database, read from etcdctl's own arguments (a wrapper that logs them, then runs etcdctl)."""
+    from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient
+
+    client = EtcdClient(dict(endpoints=[etcd_single.client_url]))
+    for index in range(12):
+        client.put('/backup/timeout/%d' % index, 'x' * (1 << 20))
+    size = client.status(etcd_single.client_url)['db_size']
+    calls = tmp_path / 'calls'
+    wrapper = tmp_path / 'etcdctl'
+    wrapper.write_text('#!/bin/sh\necho "$*" >> %s\nexec %s "$@"\n' % (calls, os.path.join(etcd_single.bindir,
+                                                                                      'etcdctl')))
+    wrapper.chmod(0o755)
+    directory = tmp_path / 'backups'
+    directory.mkdir()
+    done = run(etcd_single, str(directory), ETCD_BACKUP_ETCDCTL=str(wrapper), ETCD_BACKUP_TIMEOUT='3')
+    assert done.returncode == 0, done.stderr
+    saves = [line for line in calls.read_text().splitlines() if 'snapshot save' in line]
+    assert len(saves) == 1, calls.read_text()
+    assert '--command-timeout %ds' % (3 + size // (4 << 20)) in saves[0], (size, saves[0])
+    assert size >= 12 << 20 and '--command-timeout 3s' not in saves[0]
+    client.delete('/backup/timeout/', prefix=True)

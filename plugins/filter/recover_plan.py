@@ -15,12 +15,14 @@ version_added: 0.2.0
 description:
   - Takes the hosts of the cluster group, hostvars (each host's C(__etcd_self) and what the role read of its
     member in C(__etcd_recover_read), that is C(etcd endpoint status) of a running member, C(snapshot status) of a
-    stopped member's data) and the quorum.etcd.cluster_info result O(probe).
+    stopped member's data with the commit index of its write-ahead log in C(wal)) and the quorum.etcd.cluster_info
+    result O(probe).
   - The number of voters is what a running member lists (etcd answers a member list without a quorum), else
     the hosts of the group and those left out.
   - Returns C(action), C(none) (healthy with every host), C(rejoin) (healthy, but hosts of the group are not
     members), C(force) (no leader and no majority running, so the survivor starts alone) or C(refuse); the
-    C(survivor) with the highest revision, then raft index; each host's C(progress); and C(problems), the
+    C(survivor) with the highest raft index (a stopped member's from its write-ahead log), then revision (revision
+    first where a raft index could not be read); each host's C(progress); and C(problems), the
     reason to refuse, empty when the run may go on.
   - The server role's recover_quorum.yml uses it.
 positional: hostvars, probe
@@ -90,17 +92,23 @@ def _progress(host, variables):
     status = status or {}
     state = read.get('state', 'unknown')
     revision = (status.get('header') or {}).get('revision') if state == 'running' else status.get('revision')
+    # A stopped member's raft index is the commit index its write-ahead log reached (etcd-wal-commit).
+    raft_index = status.get('raftIndex') if state == 'running' else (read.get('wal') or {}).get('commit')
     return {'host': host, 'state': state, 'error': read.get('error', ''),
             'revision': int(revision) if revision is not None else -1,
-            'raft_index': int(status['raftIndex']) if status.get('raftIndex') is not None else -1}
+            'raft_index': int(raft_index) if raft_index is not None else -1}
 
 
 def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/lib/etcd', left_out=None,
                  lost_hosts=None):
     probe = probe or {}
     progress = [_progress(h, hostvars[h]) for h in group]
-    candidates = sorted([p for p in progress if p['revision'] >= 0],
-                        key=lambda p: (p['revision'], p['raft_index']), reverse=True)
+    # The most of the raft log first (it holds every write the others have), then the most writes applied;
+    # by the writes first where a member's raft index could not be read.
+    candidates = [p for p in progress if p['revision'] >= 0]
+    by_log = all(p['raft_index'] >= 0 for p in candidates)
+    candidates.sort(key=lambda p: (p['raft_index'], p['revision']) if by_log else (p['revision'], p['raft_index']),
+                    reverse=True)
     running = [p['host'] for p in progress if p['state'] == 'running']
     started = [m['name'] for m in probe.get('members') or [] if m.get('name') and not m.get('is_learner')]
     # A host that did not answer this run has no __etcd_self: its inventory name stands in.

@@ -439,6 +439,9 @@ def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivo
     assert reports and "0 of 3 members run" in reports[0] and "%s has the most data" % survivor in reports[0], \
         run.reports
     print(reports[0])
+    # The stopped survivor's raft index comes from its write-ahead log (files/etcd-wal-commit).
+    progress = [re.search(r"%s: etcd stopped, revision \d+, raft index (\d+)" % survivor, m) for m in run.reports]
+    assert [int(p.group(1)) for p in progress if p] and all(int(p.group(1)) > 0 for p in progress if p), run.reports
 
     assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
     lab.assert_anonymous_writes_refused(final_urls)

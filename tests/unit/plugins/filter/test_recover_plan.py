@@ -18,9 +18,10 @@ def running(revision, raft_index):
                                                                        'raftIndex': raft_index}}]}
 
 
-def stopped(revision):
-    # etcdutl snapshot status -w json
-    return {'state': 'stopped', 'status': {'hash': 1, 'revision': revision, 'totalKey': 3}}
+def stopped(revision, commit=None):
+    # etcdutl snapshot status -w json, and etcd-wal-commit's reading of the write-ahead log
+    return dict({'state': 'stopped', 'status': {'hash': 1, 'revision': revision, 'totalKey': 3}},
+                **({'wal': {'commit': commit, 'term': 2, 'last_index': commit}} if commit is not None else {}))
 
 
 def hostvars(*reads):
@@ -56,6 +57,15 @@ def test_the_member_with_the_most_data_survives_a_lost_majority():
                                        'most data')
     newer = recover_plan(GROUP, hostvars({'state': 'no data'}, running(40, 100), stopped(41)), probe())
     assert newer['survivor'] == 'etcd3'
+
+
+def test_the_member_with_the_most_of_the_raft_log_survives_its_write_ahead_log_read_where_etcd_is_down():
+    longer = recover_plan(GROUP, hostvars(stopped(40, commit=90), running(40, 100), stopped(40, commit=120)), probe())
+    assert longer['survivor'] == 'etcd3'
+    assert [p['raft_index'] for p in longer['progress']] == [90, 100, 120]
+    # More of the log wins over more revisions (a revision counts only key writes, the log every change).
+    log = recover_plan(GROUP, hostvars(stopped(41, commit=90), running(40, 100), {'state': 'no data'}), probe())
+    assert log['survivor'] == 'etcd2'
 
 
 def test_a_leader_or_a_running_majority_is_refused():

@@ -209,6 +209,11 @@ def test_an_upgrade_stopped_at_a_broken_member_resumes_when_run_again():
         assert "Restarted before it in this run: %s; not restarted: %s." % (first, third) in message
         assert stopped[first] > before[first] and stopped[third] == before[third]
         assert versions() == {first: "3.5.35", third: "3.5.1"}
+        # The release links switch on each member right before its own restart: the member the run never
+        # reached still links the old release, although the new one is installed beside it.
+        linked = {name: HOSTS[name].file("/usr/local/bin/etcd").linked_to for name in (first, third)}
+        assert linked == {first: "/opt/etcd/v3.5.35/etcd", third: "/opt/etcd/v3.5.1/etcd"}, linked
+        assert "v3.5.35" in installed(third)
 
         repair_unit(second)
         resumed_run = playbook(UPGRADE, "-e", "etcd_version=3.5.35")

@@ -1,7 +1,7 @@
 """quorum.etcd.maintain and the scheduled maintenance on a live three-member cluster with authentication on.
 
 In file order: a quiet cluster is left alone (every member under the rule, nothing changed) and
-check mode prints the plan; then, with a writer running, the database is filled until etcd raises
+check mode prints the plan; then, with a writer running, the database (a 48 MiB quota) is filled until etcd raises
 NOSPACE; another playbook refuses and names quorum.etcd.maintain; maintain compacts, defragments
 every member with the leader last (read from the members' own logs), disarms the alarm and writes
 succeed again, with every acknowledged write still there and every member's file smaller. Last,
@@ -70,12 +70,12 @@ def defragmented_at(since):
 
 def fill_until_nospace():
     """Overwrite one key with 1 MiB values until etcd refuses: each old value stays in the history."""
-    for count in range(64):
+    for count in range(128):
         answer = post("/v3/kv/put", {"key": base64.b64encode(b"/maintain/fill").decode(), "value": VALUE})
         if "header" not in answer:
             assert "database space exceeded" in json.dumps(answer), answer
             return count
-    raise AssertionError("64 MiB written under a 16 MiB quota without NOSPACE")
+    raise AssertionError("128 MiB written under a 48 MiB quota without NOSPACE")
 
 
 def maintain(*args):

@@ -8,7 +8,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdError, EtcdUnreachable
+
+# A restarted member serves within a fraction of a second: a fine poll ends each gate sooner.
+POLL_SECONDS = 0.25
 
 
 def _endpoint_report(client, endpoint, accept_alarms=()):
@@ -186,3 +191,18 @@ def gather(client, expected_members=None, max_raft_lag=None, accept_alarms=()):
         _raft_lag(client, reports, result['members'], result['leader'], max_raft_lag, problems)
     result['healthy'] = not problems
     return result
+
+
+def wait_until_healthy(client, timeout, expected_members=None, max_raft_lag=None, accept_alarms=()):
+    """gather() four times a second until the cluster is healthy or ``timeout`` seconds passed; the last
+    view. An alarm not in ``accept_alarms`` ends the wait at once: etcd keeps it until it is disarmed
+    (a NOSPACE alarm by quorum.etcd.maintain), so waiting cannot help."""
+    deadline = time.time() + timeout
+    while True:
+        started = time.time()
+        view = gather(client, expected_members, max_raft_lag, accept_alarms)
+        if view['healthy'] or time.time() >= deadline:
+            return view
+        if any(alarm['alarm'] not in accept_alarms for alarm in view['alarms']):
+            return view
+        time.sleep(max(0.0, min(POLL_SECONDS - (time.time() - started), deadline - time.time())))

@@ -428,8 +428,9 @@ class EtcdClient(object):
         return _int(answer.get('header', {}).get('revision'))
 
     def compact(self, revision):
-        """Compact the history up to ``revision`` (physical: returns once every member has removed it).
-        Returns False when etcd had already compacted past it (nothing to do), True otherwise."""
+        """Compact the history up to ``revision`` (physical: returns once the member that took the request
+        has removed it; the others apply it from the raft log). Returns False when etcd had already
+        compacted past it (nothing to do), True otherwise."""
         try:
             self.call('kv/compaction', {'revision': str(int(revision)), 'physical': True})
         except EtcdError as e:
@@ -578,12 +579,16 @@ class EtcdClient(object):
 
     # -- keys ---------------------------------------------------------------
 
+    @staticmethod
+    def _put_request(key, value, lease=0):
+        request = {'key': b64encode(key), 'value': b64encode(value)}
+        if lease:
+            request['lease'] = str(lease)
+        return request
+
     def put(self, key, value, lease=0):
         """Write one key (attached to ``lease``, an ID, when set); returns the new revision of the store."""
-        body = {'key': b64encode(key), 'value': b64encode(value)}
-        if lease:
-            body['lease'] = str(lease)
-        answer = self.call('kv/put', body)
+        answer = self.call('kv/put', self._put_request(key, value, lease))
         return _int(answer.get('header', {}).get('revision'))
 
     def lease_grant(self, ttl):
@@ -601,18 +606,15 @@ class EtcdClient(object):
         Returns (whether it held, the store's revision)."""
         (target, expected), = compare.items()
         wanted = b64encode(expected) if target == 'value' else str(int(expected))
-        put = {'key': b64encode(key), 'value': b64encode(value)}
-        if lease:
-            put['lease'] = str(lease)
         answer = self.call('kv/txn', {
             'compare': [{'key': b64encode(key), 'result': 'EQUAL', 'target': _COMPARE_TARGETS[target], target: wanted}],
-            'success': [{'request_put': put}]})
+            'success': [{'request_put': self._put_request(key, value, lease)}]})
         return bool(answer.get('succeeded')), _int(answer.get('header', {}).get('revision'))
 
     def get(self, key):
         """The value of one key as text, or None when the key does not exist."""
-        kvs = self.call('kv/range', {'key': b64encode(key)}).get('kvs', [])
-        return _kv(kvs[0])['value'] if kvs else None
+        found = self.get_kv(key)
+        return found['value'] if found else None
 
     def range(self, prefix):
         """Every key starting with ``prefix``, sorted by key:

@@ -273,19 +273,14 @@ alarms:
       sample: NOSPACE
 '''
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather
+from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather, wait_until_healthy
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import (
     ETCD_REQUIRED_TOGETHER,
     EtcdClient,
     EtcdError,
     etcd_argument_spec,
 )
-
-POLL_SECONDS = 0.25
-
 
 def main():
     argument_spec = etcd_argument_spec()
@@ -305,17 +300,11 @@ def main():
         module.fail_json(msg='max_raft_lag must be 0 or more, got %d.' % max_raft_lag)
 
     client = EtcdClient(module.params)
-    deadline = time.time() + module.params['wait_timeout']
-    while True:
-        started = time.time()
+    if module.params['wait']:
+        result = wait_until_healthy(client, module.params['wait_timeout'], expected, max_raft_lag)
+    else:
         result = gather(client, expected, max_raft_lag)
-        answered = result.pop('answered')
-        if result['healthy'] or not module.params['wait'] or time.time() >= deadline:
-            break
-        if result['alarms']:
-            break  # an alarm stays until someone disarms it (NOSPACE: quorum.etcd.maintain): waiting cannot help
-        # A restarted member serves within a fraction of a second: a finer poll ends each gate sooner.
-        time.sleep(max(0.0, min(POLL_SECONDS - (time.time() - started), deadline - time.time())))
+    answered = result.pop('answered')
 
     result['auth_enabled'] = None
     # Read through raft, like the alarms: without a leader anywhere it would only time out.

@@ -162,7 +162,7 @@ report:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather
+from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather, wait_until_healthy
 from ansible_collections.quorum.etcd.plugins.module_utils.defrag_plan import MIB, defrag_plan, size_text
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import (
     ETCD_REQUIRED_TOGETHER,
@@ -192,16 +192,6 @@ def _validate(module):
             problems.append('%s must be at least 1, not %d' % (name, p[name]))
     if problems:
         module.fail_json(msg='; '.join(problems) + '; nothing was changed.')
-
-
-def _healthy_view(client, expected, timeout):
-    """The cluster as gather() sees it once healthy (NOSPACE aside), or the last view after timeout."""
-    deadline = time.time() + timeout
-    while True:
-        view = gather(client, expected, accept_alarms=ACCEPTED_ALARMS)
-        if view['healthy'] or time.time() >= deadline:
-            return view
-        time.sleep(0.25)
 
 
 def _after_compaction(client, timeout):
@@ -324,7 +314,7 @@ def main():
                 fail('Could not defragment member %s (%s): %s' % (step['name'], step['endpoint'], e))
             step['seconds'] = round(time.time() - started, 3)
             result['changed'] = True
-            view = _healthy_view(client, voters, p['wait_timeout'])
+            view = wait_until_healthy(client, p['wait_timeout'], voters, accept_alarms=ACCEPTED_ALARMS)
             if not view['healthy']:
                 fail('The etcd cluster was not healthy within %d seconds after member %s was defragmented, so no '
                      'other member was: %s' % (p['wait_timeout'], step['name'], '; '.join(view['problems'])))

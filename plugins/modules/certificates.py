@@ -224,4 +224,9 @@ separate_peer_ca:
   description: Whether the peer certificates are signed by a CA of their own (see O(separate_peer_ca)).
   returned: always
   type: bool
+rotation_note:
+  description: With O(rotation), what the clients that keep their own copies of the files need after this step;
+    empty otherwise.
+  returned: always
+  type: str
 '''

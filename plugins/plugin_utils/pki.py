@@ -32,6 +32,18 @@ SERVER_AND_CLIENT = ("serverAuth", "clientAuth")
 CLIENT = ("clientAuth",)
 # The steps of a CA rotation, in order ('' is no rotation).
 ROTATION_STEPS = ("", "trust", "reissue", "retire", "complete")
+# What the clients that keep their own copies of the files need after a step ({dir}: the pki directory).
+# Clients that read the files at each connection follow on their own.
+ROTATION_NOTES = {
+    "trust": "CA rotation, step trust: {dir}/ca.crt now holds the current and the next CA. Give it to every client "
+             "that keeps its own copy before the next step, from which the members present certificates of the next "
+             "CA.",
+    "reissue": "CA rotation, step reissue: the admin ({dir}/admin.crt), etcdctl and client certificates "
+               "({dir}/clients/) are signed by the next CA, their keys unchanged. Give them to the clients that keep "
+               "their own copies before the next step, from which the members trust the next CA alone.",
+    "complete": "CA rotation complete: {dir}/ca.crt holds the new CA alone (the old one is kept as ca-previous.crt "
+                "and ca-previous.key); clients may trust it alone.",
+}
 _EKU = {"serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH}
 
 
@@ -526,6 +538,7 @@ def converge(settings, check_mode=False, now=None):
     renew_before = now + datetime.timedelta(days=int(settings["renew_days"]))
     run = _Run(check_mode)
     root = settings["dir"]
+    rotation = settings.get("rotation") or ""  # the complete step clears it from settings below
     settings, warnings = _peer_ca_choice(run, settings)
     specs = certificate_specs(settings)
     for path in [root, os.path.join(root, "clients")] + sorted({os.path.dirname(s["path"]) for s in specs}):
@@ -561,6 +574,7 @@ def converge(settings, check_mode=False, now=None):
         _issue(run, settings, spec, cas, now, renew_before)
     result = _result(run, specs)
     result["separate_peer_ca"] = settings["separate_peer_ca"]
+    result["rotation_note"] = ROTATION_NOTES.get(rotation, "").format(dir=root)
     if warnings:
         result["warnings"] = warnings
     return result

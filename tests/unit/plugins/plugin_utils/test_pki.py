@@ -81,7 +81,7 @@ def test_a_second_run_writes_nothing(tmp_path):
     before = snapshot(root)
     result = pki.converge(settings(root))
     assert result == {'changed': False, 'files': [], 'issued': [], 'certificates': 8, 'restored': [],
-                      'separate_peer_ca': False}
+                      'separate_peer_ca': False, 'rotation_note': ''}
     assert snapshot(root) == before
 
 
@@ -449,6 +449,8 @@ def test_a_rotation_trusts_both_cas_then_signs_with_the_new_one_then_drops_the_o
     keys = {p: (root / p).read_bytes() for p in ('etcd1/server.key', 'etcd1/peer.key', 'admin.key')}
 
     trust = pki.converge(settings(root, rotation='trust'))
+    assert trust['rotation_note'].startswith('CA rotation, step trust: %s/ca.crt now holds the current and the next CA'
+                                             % root)
     new = cert(str(root / 'ca-next.crt'))
     assert new.subject == old.subject and key_id(new) != key_id(old)
     assert certificates_in(str(root / 'ca.crt')) == [old, new]
@@ -467,7 +469,7 @@ def test_a_rotation_trusts_both_cas_then_signs_with_the_new_one_then_drops_the_o
     assert pki.converge(settings(root, rotation='retire'))['changed'] is False
 
     complete = pki.converge(settings(root, rotation='complete'))
-    assert complete['changed']
+    assert complete['changed'] and complete['rotation_note'].startswith('CA rotation complete: %s/ca.crt' % root)
     assert certificates_in(str(root / 'ca.crt')) == [new] and (root / 'peer-ca.crt').read_bytes() == (
         root / 'ca.crt').read_bytes()
     assert cert(str(root / 'ca-previous.crt')) == old and (root / 'ca-previous.key').read_bytes() == old_key

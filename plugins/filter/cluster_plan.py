@@ -139,6 +139,11 @@ _value:
     leader_host:
       description: The host of the current leader ('' when none or unknown).
       type: str
+    peer_url_changes:
+      description:
+        - By host, the members whose peer URL this run changes (C(name), C(id), C(from), C(to)); the change is sent
+          right before the member's own restart.
+      type: dict
 '''
 
 import re
@@ -391,6 +396,22 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
                                                    'existing' if part['joining'] else 'new')
         part['initial_cluster_token'] = frozen.get('ETCD_INITIAL_CLUSTER_TOKEN', token)
 
+    # A member whose peer URL changes (its peers moving to TLS, quorum.etcd.enable_tls) is given the new one
+    # through the API right before its own restart (maintenance/restart_member.yml): the others reach it
+    # there once it has restarted.
+    registered = dict((m['name'], m) for m in members if m.get('name'))
+    peer_url_changes = {}
+    for host in steady:
+        member = registered[views[host]['name']]
+        if [u.rstrip('/') for u in member.get('peer_urls') or []] != [views[host]['peer_url'].rstrip('/')]:
+            peer_url_changes[host] = {'name': member['name'], 'id': member.get('id'),
+                                      'from': list(member.get('peer_urls') or []), 'to': views[host]['peer_url']}
+            if not _get(views[host]['info'], 'service_active'):
+                problems.append('%s: the peer URL of member %s changes from %s to %s, which is done right before '
+                                'the member restarts, and etcd does not run there: start it first'
+                                % (host, member['name'], ', '.join(member.get('peer_urls') or []),
+                                   views[host]['peer_url']))
+
     leader_name = _get(probe, 'leader', 'name') or ''
     anchor_urls = [views[h]['client_url'] for h in steady]
     staying_urls = [views[h]['client_url'] for h in staying]
@@ -423,6 +444,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         # starts and restarts nothing need not wait for it again.
         'healthy': live and bool(probe.get('healthy'))
         and len([e for e in probe.get('endpoints') or [] if not e.get('error')]) >= len(voter_names),
+        # {host: {name, id, from, to}}: peer URLs changed right before the member's restart.
+        'peer_url_changes': peer_url_changes,
         'leader_host': next((h for h in order if views[h]['name'] == leader_name), '') if leader_name else '',
     }
 

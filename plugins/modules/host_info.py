@@ -63,7 +63,9 @@ options:
         what quorum.etcd.cluster_info reports of the cluster, in RV(cluster). Saves a task that asks the members
         from one host.
       - Asked only when the configuration has client URLs and O(probe.client_cert) (when set) exists, so a new
-        host costs nothing; a stopped member answers at once with a refused connection.
+        host costs nothing; a stopped member answers at once with a refused connection. A member whose client URLs
+        are all plain HTTP is asked without the TLS options while O(probe.client_cert) does not exist yet (a cluster
+        moving to TLS).
     type: dict
     suboptions:
       ca_cert:
@@ -396,8 +398,13 @@ def _data_dir(path):
 def _cluster(probe, config):
     """The cluster as the host's own member sees it, or None when there is nothing to ask."""
     urls = [u.strip() for u in config.get("ETCD_ADVERTISE_CLIENT_URLS", "").split(",") if u.strip()]
-    if probe is None or not urls or (probe.get("client_cert") and not os.path.exists(probe["client_cert"])):
+    if probe is None or not urls:
         return None
+    if probe.get("client_cert") and not os.path.exists(probe["client_cert"]):
+        if [u for u in urls if not u.startswith("http://")]:
+            return None
+        # A plain-HTTP member about to move to TLS (quorum.etcd.enable_tls) has no certificates yet.
+        probe = dict((k, v) for k, v in probe.items() if k not in ("ca_cert", "client_cert", "client_key"))
     try:
         return gather(EtcdClient(dict(probe, endpoints=urls, validate_certs=True)))
     except Exception as e:  # pylint: disable=broad-except

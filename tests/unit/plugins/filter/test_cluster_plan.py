@@ -364,3 +364,21 @@ def test_a_host_rebuilt_empty_under_a_members_name_is_replaced_when_listed():
     answering = plan(hostvars, found, membership_changes=True, remove_members=['etcd3'])
     assert answering['rebuilt'] == [] and any(p.startswith('etcd_remove_members names etcd3, which are not members')
                                               for p in answering['problems']), answering['problems']
+
+
+def test_a_peer_url_that_changes_is_planned_for_the_members_own_restart():
+    hostvars = {'etcd%d' % n: deployed(n) for n in (1, 2, 3)}
+    for n in (1, 2, 3):
+        hostvars['etcd%d' % n]['__etcd_host']['service_active'] = True
+    registered = [dict(member(n), peer_urls=['http://10.0.0.%d:2380' % n]) for n in (1, 2)] + [member(3)]
+    result = plan(hostvars, probe(registered, leader=1))
+    assert result['problems'] == []
+    assert result['peer_url_changes'] == {
+        'etcd%d' % n: {'name': 'etcd%d' % n, 'id': '%x' % (n * 1000), 'from': ['http://10.0.0.%d:2380' % n],
+                       'to': 'https://10.0.0.%d:2380' % n} for n in (1, 2)}
+    # etcd must run there: the change is made right before a restart, and a start would skip it.
+    hostvars['etcd2']['__etcd_host']['service_active'] = False
+    assert plan(hostvars, probe(registered, leader=1))['problems'] == [
+        'etcd2: the peer URL of member etcd2 changes from http://10.0.0.2:2380 to https://10.0.0.2:2380, which is '
+        'done right before the member restarts, and etcd does not run there: start it first']
+    assert plan(hostvars, probe([member(n) for n in (1, 2, 3)], leader=1))['peer_url_changes'] == {}

@@ -30,7 +30,19 @@ def test_nothing_is_asked_without_probe_client_urls_or_client_certificate(run_mo
     assert run_module('host_info', dict(config_file=str(tmp_path / 'missing.conf'), data_dir=data,
                                         probe={}))['cluster'] is None
     missing_cert = dict(client_cert=str(tmp_path / 'admin.crt'), client_key=str(tmp_path / 'admin.key'))
-    assert run_module('host_info', dict(config_file=config, data_dir=data, probe=missing_cert))['cluster'] is None
+    (tmp_path / 'tls').mkdir()
+    tls_config = _config(tmp_path / 'tls', ['https://127.0.0.1:1'])
+    assert run_module('host_info', dict(config_file=tls_config, data_dir=data, probe=missing_cert))['cluster'] is None
+
+
+def test_a_plain_http_member_is_asked_before_its_certificates_exist(run_module, etcd_cluster, tmp_path):
+    """A cluster moving to TLS (quorum.etcd.enable_tls): the probe's certificate is not there yet."""
+    config = _config(tmp_path, [etcd_cluster[0].client_url])
+    missing_cert = dict(ca_cert=str(tmp_path / 'ca.crt'), client_cert=str(tmp_path / 'admin.crt'),
+                        client_key=str(tmp_path / 'admin.key'))
+    cluster = run_module('host_info', dict(config_file=config, data_dir=str(tmp_path / 'data'),
+                                           probe=missing_cert))['cluster']
+    assert cluster['answered'] is True and len(cluster['members']) == len(etcd_cluster)
 
 
 def test_a_stopped_member_is_reported_as_not_answering(run_module, tmp_path):

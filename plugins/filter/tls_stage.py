@@ -23,8 +23,8 @@ short_description: The URL schemes of a member, and its move between plain HTTP 
 version_added: 0.3.0
 description:
   - Reads the stage a member was deployed at from its active configuration (C(ETCD_LISTEN_CLIENT_URLS),
-    C(ETCD_LISTEN_PEER_URLS)): V(plain), V(serve_both), V(peers) or V(tls), and returns the stage this run gives
-    it with the schemes of its URLs and every problem of the change.
+    C(ETCD_LISTEN_PEER_URLS)), one of V(plain), V(serve_both), V(peers) or V(tls), and returns the stage this run
+    gives it with the schemes of its URLs and every problem of the change.
   - Without O(move), a member keeps the stage it runs at (a move under way is not undone or finished by other
     runs); a deployed member is never switched between plain HTTP and TLS, which the quorum.etcd.enable_tls
     playbook does stage by stage.

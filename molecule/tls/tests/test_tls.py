@@ -168,7 +168,7 @@ def test_files_and_process_belong_to_etcd():
     for member in MEMBERS:
         data = member.file("/var/lib/etcd")
         assert (data.user, data.group, data.mode) == ("etcd", "etcd", 0o700)
-        for name in ("server.key", "peer.key", "admin.key"):
+        for name in ("server.key", "peer.key", "admin.key", "server.pem", "peer.pem"):
             key = member.file("/etc/etcd/pki/" + name)
             assert (key.user, key.group, key.mode) == ("etcd", "etcd", 0o600), name
         assert member.check_output("ps -o user= -C etcd").split() == ["etcd"]
@@ -186,6 +186,19 @@ def _etcd_settings(member):
             name, value = line.split("=", 1)
             settings[name] = value.strip('"')
     return settings
+
+
+def test_each_certificate_etcd_serves_is_one_file_with_its_key():
+    """etcd reads its certificate and key files at each new connection: both settings name one file holding
+    the pair, so a new pair replaces the old in one rename, never a certificate beside another key on disk.
+    After the rotation (test_rotate_ca.py) the pair holds the reissued certificate."""
+    for member in MEMBERS:
+        settings = _etcd_settings(member)
+        for prefix, name in (("ETCD_", "server"), ("ETCD_PEER_", "peer")):
+            assert settings[prefix + "CERT_FILE"] == settings[prefix + "KEY_FILE"] == "/etc/etcd/pki/%s.pem" % name
+            pair = member.file(settings[prefix + "CERT_FILE"]).content_string
+            assert pair == (member.file("/etc/etcd/pki/%s.crt" % name).content_string
+                            + member.file("/etc/etcd/pki/%s.key" % name).content_string), member.backend.name
 
 
 def test_cis_etcd_checks_hold_on_every_member():

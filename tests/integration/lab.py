@@ -281,3 +281,27 @@ def adhoc_module(inventory, host, module, args):
     except ValueError:
         raise AssertionError("no JSON report from ansible:\n" + done.stdout[-3000:] + done.stderr[-3000:])
     return done.returncode, report["plays"][0]["tasks"][0]["hosts"][host]
+
+
+def member_clock(host):
+    """The host's clock, as journalctl --since reads it (every lab host shares the machine's clock)."""
+    return host.check_output("date '+%Y-%m-%d %H:%M:%S'")
+
+
+# What etcd warns of when a handshake fails on a certificate: "rejected connection on peer endpoint" with
+# "CommonName authentication failed" or "tls: bad certificate" on the listener, Go's x509: errors ("certificate
+# signed by unknown authority") on the dialer. A connection closed by a restarting member is also "rejected", with
+# "use of closed network connection" or "EOF": that is no certificate failure.
+_WARNING = r'"level":"(warn|error|fatal)"'
+_CERTIFICATE_FAILURE = r"certificate|x509: |CommonName authentication failed|unknown authority"
+
+
+def handshake_failures(members, since):
+    """{member: its first lines} of what each member's etcd logged since then about a failed TLS handshake."""
+    found = {}
+    for member in members:
+        lines = member.run("journalctl -u etcd --since %s --no-pager -o cat | grep -E %s | grep -E %s", since,
+                           _WARNING, _CERTIFICATE_FAILURE).stdout.splitlines()
+        if lines:
+            found[member.backend.name] = lines[:3]
+    return found

@@ -13,7 +13,8 @@ import json
 import threading
 import time
 
-from lab import INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, log_in, session
+from lab import (INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, log_in, member_clock,
+                 session)
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("etcd")}
@@ -51,10 +52,6 @@ def db_sizes():
 def start_times():
     return {name: HOSTS[name].check_output("systemctl show etcd -p ActiveEnterTimestampMonotonic --value")
             for name in NAMES}
-
-
-def member_clock():
-    return HOSTS[NAMES[0]].check_output("date '+%Y-%m-%d %H:%M:%S'")
 
 
 def defragmented_at(since):
@@ -141,7 +138,7 @@ def test_nospace_is_cleared_every_member_defragmented_leader_last_and_no_write_l
         assert "would be defragmented" in plan.reports[-1], plan.reports
 
         time.sleep(1)
-        since = member_clock()
+        since = member_clock(HOSTS[NAMES[0]])
         done = maintain("-e", "etcd_maintain_keep_revisions=1")
         assert done.rc == 0, done
         time.sleep(2)  # the writer's writes go through again
@@ -170,7 +167,7 @@ TIMER = ("-e", "etcd_maintain_timer=true", "-e", "etcd_maintain_min_free_mb=1",
 def run_the_timers_service_on_every_member_at_once():
     """What the timers do when they fire together (each start returns once its run ended); returns each
     member's line from the journal."""
-    since = member_clock()
+    since = member_clock(HOSTS[NAMES[0]])
     time.sleep(1)
     results = {}
     starts = [threading.Thread(target=lambda name=name: results.update(

@@ -10,24 +10,16 @@ import os
 import requests
 
 from restarts import HOSTS, IP, NAMES, playbook, start_times
-from lab import admin_auth, client_tls, log_in, peer_ca_file, peer_get_status, peer_port_status, pki_dir
+from lab import (admin_auth, client_tls, handshake_failures, log_in, member_clock, peer_ca_file, peer_get_status,
+                 peer_port_status, pki_dir, session)
 from writer import Writer
 
 HTTP = ["http://%s:2379" % IP[name] for name in NAMES]
 HTTPS = ["https://%s:2379" % IP[name] for name in NAMES]
 
 
-def _session():
-    made = requests.Session()
-    made.trust_env = False
-    tls = client_tls()
-    if tls:
-        made.verify, made.cert = tls["verify"], tls["cert"]
-    return made
-
-
 def members(url):
-    made = _session()
+    made = session()
     token = log_in(made, url, *admin_auth())
     return made.post(url + "/v3/cluster/member/list", json={}, headers={"Authorization": token}, timeout=5).json()[
         "members"]
@@ -36,7 +28,7 @@ def members(url):
 def answer(url):
     """The HTTP status of a GET, or the name of what refused it."""
     try:
-        return _session().get(url, timeout=5).status_code
+        return session().get(url, timeout=5).status_code
     except requests.RequestException as e:
         return type(e).__name__
 
@@ -45,21 +37,9 @@ def health(url):
     return answer(url + "/health")
 
 
-def certificate_failures(since):
-    """Lines the members logged about a peer or client certificate they refused since ``since``."""
-    found = {}
-    for name in NAMES:
-        out = HOSTS[name].run("journalctl -u etcd -o cat --no-pager --since @%d | grep -E "
-                              "'bad certificate|unknown certificate authority|certificate signed by unknown' || true"
-                              % since).stdout.strip()
-        if out:
-            found[name] = out.splitlines()[:3]
-    return found
-
-
 def test_enable_tls_moves_the_running_cluster_and_no_write_is_lost():
     assert client_tls() is None and all(health(url) == 200 for url in HTTP)
-    since = int(float(HOSTS[NAMES[0]].check_output("date +%s.%N")))
+    since = member_clock(HOSTS[NAMES[0]])
     before = start_times()
     with Writer(HTTP, prefix="/tls-move/http/", auth=admin_auth(), new_connections=True) as writer:
         run = playbook("quorum.etcd.enable_tls")
@@ -70,7 +50,7 @@ def test_enable_tls_moves_the_running_cluster_and_no_write_is_lost():
           % (report["acknowledged"], report["lost"], report["errors"], report["longest_gap_seconds"], run.seconds))
     assert any("move each client to https://" in m.lower() for m in run.reports), run.reports
     # No member refused another's certificate during the move (the control below shows the search finds one).
-    failures = certificate_failures(since)
+    failures = handshake_failures(HOSTS.values(), since)
     assert not failures, failures
     # Every member restarted (once per stage, between the gates).
     after = start_times()
@@ -90,7 +70,7 @@ def test_enable_tls_moves_the_running_cluster_and_no_write_is_lost():
     assert 200 not in [answer("http://%s:2380/members" % IP[n]) for n in NAMES]
     assert os.path.exists(peer_ca_file())
     # The control: the admin certificate refused on the peer ports above is in the members' logs.
-    assert certificate_failures(since), "the journal search finds no refused certificate"
+    assert handshake_failures(HOSTS.values(), since), "the journal search finds no refused certificate"
 
     # A run again goes on from where the cluster stands: nothing left to do.
     again = playbook("quorum.etcd.enable_tls")

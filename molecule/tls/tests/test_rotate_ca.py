@@ -12,8 +12,8 @@ import time
 
 from cryptography import x509
 
-from lab import (INVENTORY, SCENARIO_DIR, PlaybookRun, address, admin_auth, client_tls, client_url, hosts,
-                 peer_port_status, pki_dir)
+from lab import (INVENTORY, SCENARIO_DIR, PlaybookRun, address, admin_auth, client_tls, client_url,
+                 handshake_failures, hosts, member_clock, peer_port_status, pki_dir)
 from writer import Writer
 
 MEMBERS = hosts("etcd")
@@ -22,12 +22,6 @@ CONVERGE = os.path.join(SCENARIO_DIR, "converge.yml")
 ROTATE = "quorum.etcd.rotate_ca"
 # The inventory deployed the peers with the one CA; from the rotation on they have their own.
 SEPARATE = ("-e", "etcd_pki_separate_peer_ca=true")
-# What etcd warns of when a handshake fails on a certificate: "rejected connection on peer endpoint" with
-# "CommonName authentication failed" or "tls: bad certificate" on the listener, Go's x509: errors ("certificate
-# signed by unknown authority") on the dialer. A connection closed by a restarting member is also "rejected", with
-# "use of closed network connection" or "EOF": that is no certificate failure.
-WARNING = r'"level":"(warn|error|fatal)"'
-CERTIFICATE_FAILURE = r"certificate|x509: |CommonName authentication failed|unknown authority"
 
 
 def certificates(path):
@@ -55,21 +49,6 @@ def main_pids():
     return {m.backend.name: m.check_output("systemctl show -p MainPID --value etcd") for m in MEMBERS}
 
 
-def member_clock():
-    return MEMBERS[0].check_output("date '+%Y-%m-%d %H:%M:%S'")
-
-
-def handshake_failures(since):
-    """Lines each member's etcd logged since then about a failed TLS handshake."""
-    found = {}
-    for member in MEMBERS:
-        lines = member.run("journalctl -u etcd --since %s --no-pager -o cat | grep -E %s | grep -E %s", since,
-                           WARNING, CERTIFICATE_FAILURE).stdout.splitlines()
-        if lines:
-            found[member.backend.name] = lines[:3]
-    return found
-
-
 def run_until_a_member_restarts(pids, log_path):
     """rotate_ca, interrupted with SIGINT as soon as one member runs a new process."""
     with open(log_path, "w") as log:
@@ -87,13 +66,13 @@ def run_until_a_member_restarts(pids, log_path):
 def test_the_handshake_check_sees_a_refused_handshake():
     """The control for the rotation's 'no failed handshake': the reader's certificate, refused on the
     peer port, leaves the line the check looks for."""
-    since = member_clock()
+    since = member_clock(MEMBERS[0])
     time.sleep(1)
     directory = pki_dir()
     reader = (os.path.join(directory, "clients", "reader.crt"), os.path.join(directory, "clients", "reader.key"))
     assert peer_port_status(IPS[0], reader) == "refused"
     time.sleep(1)
-    assert MEMBERS[0].backend.name in handshake_failures(since)
+    assert MEMBERS[0].backend.name in handshake_failures(MEMBERS, since)
 
 
 def test_a_ca_rotation_stopped_after_its_first_member_goes_on_and_loses_no_write(tmp_path):
@@ -101,7 +80,7 @@ def test_a_ca_rotation_stopped_after_its_first_member_goes_on_and_loses_no_write
     old_ca = certificates(os.path.join(directory, "ca.crt"))
     assert len(old_ca) == 1
     time.sleep(1)
-    since = member_clock()
+    since = member_clock(MEMBERS[0])
     pids = main_pids()
     endpoints = [client_url(ip) for ip in IPS]
     with Writer(endpoints, prefix="/tls/rotate-ca/", tls=client_tls(), auth=admin_auth(),
@@ -120,7 +99,7 @@ def test_a_ca_rotation_stopped_after_its_first_member_goes_on_and_loses_no_write
     report = writer.verify(endpoints)
     assert report["lost"] == 0
     # Before this test's own probes below, which the peer ports refuse (a client certificate).
-    assert handshake_failures(since) == {}
+    assert handshake_failures(MEMBERS, since) == {}
 
     new_ca = certificates(os.path.join(directory, "ca.crt"))
     assert len(new_ca) == 1 and key_id(new_ca[0]) != key_id(old_ca[0])

@@ -106,19 +106,31 @@ _SCHEMES = {
 
 
 def _schemes(urls):
-    return sorted({u.split('://', 1)[0].strip() for u in (urls or '').split(',') if '://' in u})
+    return tuple(sorted({u.split('://', 1)[0].strip() for u in (urls or '').split(',') if '://' in u}))
+
+
+def _served(config):
+    """(client schemes, peer schemes) the member's active configuration listens on."""
+    config = config or {}
+    return (_schemes(config.get('ETCD_LISTEN_CLIENT_URLS')),
+            _schemes(config.get('ETCD_LISTEN_PEER_URLS') or config.get('ETCD_INITIAL_ADVERTISE_PEER_URLS')))
+
+
+def _described(config):
+    clients, peers = _served(config)
+    return '%s (clients) and %s (peers)' % ('/'.join(clients), '/'.join(peers))
+
+
+_STAGE_OF = {(('http',), ('http',)): 'plain', (('http', 'https'), ('http',)): 'serve_both',
+             (('http', 'https'), ('https',)): 'peers', (('https',), ('https',)): 'tls'}
 
 
 def deployed_stage(config):
     """The stage of the member's active configuration, 'custom', or '' when there is none."""
-    config = config or {}
-    clients = _schemes(config.get('ETCD_LISTEN_CLIENT_URLS'))
-    peers = _schemes(config.get('ETCD_LISTEN_PEER_URLS') or config.get('ETCD_INITIAL_ADVERTISE_PEER_URLS'))
+    clients, peers = _served(config)
     if not clients or not peers:
         return ''
-    found = {(('http',), ('http',)): 'plain', (('http', 'https'), ('http',)): 'serve_both',
-             (('http', 'https'), ('https',)): 'peers', (('https',), ('https',)): 'tls'}
-    return found.get((tuple(clients), tuple(peers)), 'custom')
+    return _STAGE_OF.get((clients, peers), 'custom')
 
 
 def _result(stage, deployed, problems, client_scheme, peer_scheme):
@@ -134,42 +146,39 @@ def _result(stage, deployed, problems, client_scheme, peer_scheme):
 def tls_stage(config, tls, client_scheme, peer_scheme, move=''):
     deployed = deployed_stage(config)
     target = {('http', 'http'): 'plain', ('https', 'https'): 'tls'}.get((client_scheme, peer_scheme), 'custom')
+
+    def result(stage, *problems):
+        return _result(stage, deployed, list(problems), client_scheme, peer_scheme)
+
     move = move or ''
     if move:
         if move not in MOVES:
-            return _result(deployed or target, deployed, ['etcd_tls_move must be serve_both, peers or close_http, '
-                                                          'not %s' % move], client_scheme, peer_scheme)
+            return result(deployed or target, 'etcd_tls_move must be serve_both, peers or close_http, not %s' % move)
         wanted = MOVES[move]
         problems = []
         if not tls or target != 'tls':
             problems.append('etcd_tls_move %s moves a cluster to TLS: it needs etcd_tls: true with https for clients '
                             'and peers (now %s and %s)' % (move, client_scheme, peer_scheme))
         if deployed == 'custom':
-            problems.append('the member serves %s (clients) and %s (peers), which is not a stage of the move to TLS'
-                            % ('/'.join(_schemes(config.get('ETCD_LISTEN_CLIENT_URLS'))),
-                               '/'.join(_schemes(config.get('ETCD_LISTEN_PEER_URLS')))))
+            problems.append('the member serves %s, which is not a stage of the move to TLS' % _described(config))
         if problems:
-            return _result(deployed or target, deployed, problems, client_scheme, peer_scheme)
+            return result(deployed or target, *problems)
         if not deployed:
             # A new host starts at the stage the others are moving to.
-            return _result(wanted, deployed, [], client_scheme, peer_scheme)
+            return result(wanted)
         before = STAGES[STAGES.index(wanted) - 1]
         if STAGES.index(deployed) < STAGES.index(before):
             # Its peers would dial it over TLS before it can, or its clients lose http before they may have moved.
-            return _result(deployed, deployed, [
-                'etcd_tls_move %s needs every member at stage %s first; this member is at %s: run '
-                'quorum.etcd.enable_tls from the start (it goes on where it stopped)' % (move, before, deployed)],
-                client_scheme, peer_scheme)
-        return _result(STAGES[max(STAGES.index(wanted), STAGES.index(deployed))], deployed, [], client_scheme,
-                       peer_scheme)
-    same = deployed == target and (target != 'custom' or (
-        _schemes(config.get('ETCD_LISTEN_CLIENT_URLS')), _schemes(config.get('ETCD_LISTEN_PEER_URLS')))
-        == ([client_scheme], [peer_scheme]))
+            return result(deployed, 'etcd_tls_move %s needs every member at stage %s first; this member is at %s: run '
+                                    'quorum.etcd.enable_tls from the start (it goes on where it stopped)'
+                          % (move, before, deployed))
+        return result(STAGES[max(STAGES.index(wanted), STAGES.index(deployed))])
+    same = deployed == target and (target != 'custom' or _served(config) == ((client_scheme,), (peer_scheme,)))
     if not deployed or same:
-        return _result(target, deployed, [], client_scheme, peer_scheme)
+        return result(target)
     if deployed in ('serve_both', 'peers') and target == 'tls':
         # A move under way stays where it is until quorum.etcd.enable_tls goes on with it.
-        return _result(deployed, deployed, [], client_scheme, peer_scheme)
+        return result(deployed)
     if deployed == 'plain' and target == 'tls':
         why = 'move a running cluster to TLS with the quorum.etcd.enable_tls playbook, then keep etcd_tls: true'
     elif deployed in ('serve_both', 'peers'):
@@ -177,12 +186,9 @@ def tls_stage(config, tls, client_scheme, peer_scheme, move=''):
                % deployed)
     else:
         why = 'a running cluster is not moved from TLS back to plain HTTP; keep etcd_tls: true for this cluster'
-    now = {'plain': 'http (clients and peers)', 'tls': 'https (clients and peers)'}.get(
-        deployed, '%s (clients) and %s (peers)' % ('/'.join(_schemes(config.get('ETCD_LISTEN_CLIENT_URLS'))),
-                                                   '/'.join(_schemes(config.get('ETCD_LISTEN_PEER_URLS')))))
-    return _result(deployed, deployed, ['the member serves %s, and this run would switch it to %s (clients) and %s '
-                                        '(peers): %s' % (now, client_scheme, peer_scheme, why)],
-                   client_scheme, peer_scheme)
+    now = {'plain': 'http (clients and peers)', 'tls': 'https (clients and peers)'}.get(deployed, _described(config))
+    return result(deployed, 'the member serves %s, and this run would switch it to %s (clients) and %s (peers): %s'
+                  % (now, client_scheme, peer_scheme, why))
 
 
 class FilterModule(object):

@@ -20,6 +20,7 @@ NAMES = [h.backend.name for h in HOSTS]
 IP = {h.backend.name: address(h) for h in HOSTS}
 
 PREFLIGHT_CHECKS = {
+    "quorum.etcd.server : Refuse a play that runs the members apart",
     "quorum.etcd.server : Check this member's settings",
     "quorum.etcd.server : Stop on every problem of the plan, before anything changes",
 }
@@ -138,6 +139,19 @@ def test_a_play_that_runs_the_hosts_one_at_a_time_is_refused(tmp_path, pristine)
                   " runs the hosts apart; run every host together, without serial or strategy: free (the role itself"
                   " changes members one at a time)" % (NAMES[1], NAMES[2])}, pristine)
 
+
+
+def test_a_play_that_lets_each_host_go_its_own_way_is_refused(tmp_path, pristine):
+    # strategy: free would let each host plan the cluster alone, and whether the plan saw every host's state
+    # would depend on timing: every host is refused, whatever the timing, before anything is read or changed.
+    play = tmp_path / "free.yml"
+    play.write_text(yaml.safe_dump([{"name": "Deploy each host on its own", "hosts": "etcd", "strategy": "free",
+                                     "gather_facts": False, "become": True, "roles": ["quorum.etcd.server"]}]))
+    run = Run([], playbook=str(play))
+    assert_refused(run, {name: "quorum.etcd, cluster of group etcd: play 'Deploy each host on its own' runs with strategy"
+                               " free, under which each host plans the cluster alone and members could restart"
+                               " together: run it with the linear strategy (the default); the role changes members"
+                               " one at a time itself. Nothing was changed" for name in NAMES}, pristine)
 
 def test_duplicate_member_names(tmp_path, pristine):
     overlay = tmp_path / "twins.yml"

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: recover_plan
 short_description: Decide a quorum recovery from what each member applied and what the cluster answered
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes the hosts of the cluster group, hostvars (each host's C(__etcd_self) and what the role read of its
     member in C(__etcd_recover_read), that is C(etcd endpoint status) of a running member, C(snapshot status) of a
@@ -20,7 +20,7 @@ description:
   - The number of voters is what a running member lists (etcd answers a member list without a quorum), else
     the hosts of the group and those left out.
   - Returns C(action), C(none) (healthy with every host), C(rejoin) (healthy, but hosts of the group are not
-    members), C(force) (no leader and no majority running, so the survivor starts alone) or C(refuse); the
+    members; every member the cluster lists answers healthy and there is a leader, as after a run whose joins failed), C(force) (no leader and no majority running, so the survivor starts alone) or C(refuse); the
     C(survivor) with the highest raft index (a stopped member's from its write-ahead log), then revision (revision
     first where a raft index could not be read); each host's C(progress); and C(problems), the
     reason to refuse, empty when the run may go on.
@@ -99,6 +99,24 @@ def _progress(host, variables):
             'raft_index': int(raft_index) if raft_index is not None else -1}
 
 
+def _members_healthy(probe):
+    """Healthy as far as the cluster's own members go: a leader, every member it lists started and answering
+    healthy. Hosts of the group that are not members (those a run that failed halfway did not add) answer
+    nothing: they are what this run adds, not a sickness of the cluster."""
+    if probe.get('healthy'):
+        return True
+    members = probe.get('members') or []
+    if not probe.get('leader') or not members or any(m.get('is_learner') or not m.get('name') for m in members):
+        return False
+    own = {u.rstrip('/') for m in members for u in m.get('client_urls') or []}
+    endpoints = probe.get('endpoints') or []
+    others = ['endpoint %s ' % e.get('endpoint') for e in endpoints if str(e.get('endpoint')).rstrip('/') not in own]
+    if any(not any(p.startswith(o) for o in others) for p in probe.get('problems') or []):
+        return False
+    answered = {str(e.get('endpoint')).rstrip('/') for e in endpoints if e.get('healthy')}
+    return all({u.rstrip('/') for u in m.get('client_urls') or []} & answered for m in members)
+
+
 def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/lib/etcd', left_out=None,
                  lost_hosts=None):
     probe = probe or {}
@@ -113,7 +131,7 @@ def recover_plan(group, hostvars, probe, cluster_group='etcd', data_dir='/var/li
     started = [m['name'] for m in probe.get('members') or [] if m.get('name') and not m.get('is_learner')]
     # A host that did not answer this run has no __etcd_self: its inventory name stands in.
     missing = [h for h in group if (hostvars[h].get('__etcd_self') or {}).get('name', h) not in started]
-    healthy = bool(probe.get('healthy'))
+    healthy = _members_healthy(probe)
     left_out = list(left_out or [])
     # A running member lists the members it knows without a quorum (a local read); only where none
     # runs does the group stand for the membership. Hosts destroyed for good may be gone from the group.

@@ -9,8 +9,10 @@ the cluster back to three members; on a cluster that has its quorum, recover_quo
 nothing, or refuses when a member is down; last, two hosts are destroyed (their containers
 removed) and recover_quorum, with them still in group etcd and two new hosts beside them,
 brings the cluster back to three members; then two of those three are destroyed and taken out of
-the inventory, the survivor's etcd is stopped, and recover_quorum with two more new hosts brings it
-back to three members again."""
+the inventory while the survivor runs, and a first recover_quorum that fails halfway (a new host's peer
+port closed) is completed by a re-run; last, two more are destroyed and taken out of the inventory, the
+survivor's etcd is stopped, and recover_quorum with two more new hosts brings it back to three members
+again."""
 
 import base64
 import json
@@ -35,6 +37,8 @@ DROPIN = "/etc/systemd/system/etcd.service.d/recover-quorum.conf"
 
 SPARE = {h.backend.name: h for h in hosts("spare")}
 SPARE_URL = {name: lab.client_url(address(host)) for name, host in SPARE.items()}
+NEXT = {h.backend.name: h for h in hosts("spare_next")}
+NEXT_URL = {name: lab.client_url(address(host)) for name, host in NEXT.items()}
 LATER = {h.backend.name: h for h in hosts("spare_later")}
 LATER_URL = {name: lab.client_url(address(host)) for name, host in LATER.items()}
 
@@ -407,22 +411,81 @@ def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(
     assert all(stats["changed"] == 0 for stats in again.recap.values()), again
 
 
+def surviving_member():
+    """The member of the lab's first hosts whose container still exists (each case destroys the others)."""
+    exists = lambda name: subprocess.run(["podman", "container", "exists", name]).returncode == 0  # noqa: E731
+    return next(name for name in NAMES if exists(name))
+
+
+def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_the_survivor_running_and_a_failed_first_try(
+        tmp_path):
+    """The dead hosts are taken out of group etcd while the survivor still runs: its member list (3 voters,
+    1 running) says the quorum is lost, not the group (1 of 1). The first attempt fails halfway: one new
+    host's peer port is closed, so after the survivor became a one-member cluster and the other new host
+    joined, its join fails. The cluster is healthy then, with 2 members; the re-run, port open, adds the
+    last host, and a third run changes nothing."""
+    survivor = surviving_member()
+    lost = sorted(SPARE)
+    assert [name for name, _, _ in voters_seen_by(HOSTS[survivor])] == sorted([survivor] + lost)
+    first, blocked = sorted(NEXT)
+    final = sorted([survivor] + [first, blocked])
+    final_urls = [URL[survivor]] + [NEXT_URL[name] for name in (first, blocked)]
+    inventory = inventory_copy(tmp_path, {"etcd": final})
+    # firewalld runs on the new host with its default zone; the role may not open the peer port this once.
+    NEXT[blocked].check_output("firewall-cmd --remove-port=2380/tcp && firewall-cmd --permanent --remove-port=2380/tcp")
+    failing = inventory_copy(tmp_path / "failing", {"etcd": final}, host_vars={blocked: {"etcd_firewalld": "never"}},
+                             group_vars={"etcd": {"etcd_wait_timeout": 15}})
+
+    with Writer([URL[survivor]] + [SPARE_URL[n] for n in lost] + final_urls[1:], prefix="/recover/running/",
+                tls=TLS, auth=AUTH) as writer:
+        wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
+        held = held_before_the_loss(writer, survivor, "/recover/running/")
+        subprocess.run(["podman", "rm", "--force", "--time", "0"] + lost, check=True, capture_output=True)
+        stopped_at = writer.attempts
+        failed = playbook("quorum.etcd.recover_quorum", inventory=failing, etcd_recover_quorum_confirm=True)
+        assert failed.rc != 0, failed
+        reports = [m for m in failed.reports if m.startswith("the quorum is lost")]
+        assert reports and "1 of 3 members run" in reports[0] and "%s has the most data" % survivor in reports[0], \
+            failed.reports
+        assert any(("%s did not join the cluster" % blocked) in (m or "") for m in failed.messages), failed.messages
+        # Halfway: the survivor leads a healthy cluster of itself and the host that joined.
+        assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in sorted([survivor, first])]
+        NEXT[blocked].check_output("firewall-cmd --add-port=2380/tcp && firewall-cmd --permanent --add-port=2380/tcp")
+        run = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True)
+        acknowledged = len(writer.acknowledged)
+        if run.rc == 0:
+            wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
+                       lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+    assert run.rc == 0, run
+    assert any("%s are not members: they join one at a time" % blocked in m for m in run.reports), run.reports
+
+    assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in final]
+    lab.assert_anonymous_writes_refused(final_urls)
+    gone, before = split_at_the_loss(writer, stopped_at, survivor, "/recover/running/", final_urls, held)
+    print("recover_quorum with %s destroyed and out of the inventory, %s running: first try failed at %s's join "
+          "(%.1f s), re-run %.1f s; %d of %d writes acknowledged before the loss are gone"
+          % (", ".join(lost), survivor, blocked, failed.seconds, run.seconds, len(gone), len(before)))
+
+    again = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True)
+    assert again.rc == 0, again
+    assert all(stats["changed"] == 0 for stats in again.recap.values()), again
+
+
 def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivor_stopped(tmp_path):
     """The other shape: the operator took the destroyed hosts out of group etcd and put new ones in, and
     the survivor's etcd is stopped (its host rebooted, say). No member answers, so the group stands for
     the membership; the survivor's data is the only data, it becomes a one-member cluster and the new
     hosts join it."""
-    exists = lambda name: subprocess.run(["podman", "container", "exists", name]).returncode == 0  # noqa: E731
-    survivor = next(name for name in NAMES if exists(name))
+    survivor = surviving_member()
     voters = [name for name, _, _ in voters_seen_by(HOSTS[survivor])]
     lost = [name for name in voters if name != survivor]
-    assert sorted(lost) == sorted(SPARE), voters
+    assert sorted(lost) == sorted(NEXT), voters
     new = sorted(LATER)
     final = sorted([survivor] + new)
     final_urls = [URL[survivor]] + [LATER_URL[name] for name in new]
     inventory = inventory_copy(tmp_path, {"etcd": final})
 
-    with Writer([URL[survivor]] + [SPARE_URL[n] for n in lost] + final_urls[1:], prefix="/recover/stopped/",
+    with Writer([URL[survivor]] + [NEXT_URL[n] for n in lost] + final_urls[1:], prefix="/recover/stopped/",
                 tls=TLS, auth=AUTH) as writer:
         wait_until("the writer gets 50 writes acknowledged", lambda: len(writer.acknowledged) >= 50, timeout=60)
         held = held_before_the_loss(writer, survivor, "/recover/stopped/")

@@ -47,6 +47,33 @@ def test_hosts_missing_from_a_healthy_cluster_rejoin():
     assert result['action'] == 'rejoin' and result['missing'] == ['etcd2'] and result['voters'] == 2
 
 
+
+def answering(members, healthy_urls, leader):
+    """cluster_info's answer for the group's URLs (https://<host>:2379) where the hosts of healthy_urls answer."""
+    urls = ['https://%s:2379' % h for h in GROUP]
+    endpoints = [{'endpoint': u, 'healthy': u in healthy_urls, 'error': None if u in healthy_urls else 'did not answer'}
+                 for u in urls]
+    return {'members': [{'name': m, 'is_learner': False, 'client_urls': ['https://%s:2379' % m]} for m in members],
+            'endpoints': endpoints, 'healthy': False, 'leader': {'name': leader},
+            'problems': ['endpoint %s did not answer' % e['endpoint'] for e in endpoints if not e['healthy']]}
+
+
+def test_a_host_a_failed_run_did_not_add_rejoins_although_its_endpoint_does_not_answer():
+    # The first run made etcd1 a one-member cluster and added etcd3; etcd2's join failed, so its endpoint
+    # answers nothing. The cluster's own members are healthy with a leader: the re-run adds etcd2.
+    found = answering(['etcd1', 'etcd3'], ['https://etcd1:2379', 'https://etcd3:2379'], 'etcd1')
+    result = recover_plan(GROUP, hostvars(running(9, 20), {'state': 'no data'}, running(9, 20)), found)
+    assert result['action'] == 'rejoin' and result['missing'] == ['etcd2'] and result['problems'] == []
+    # One of the cluster's own members does not answer: that is no rejoin, and no lost quorum either.
+    sick = answering(['etcd1', 'etcd3'], ['https://etcd1:2379'], 'etcd1')
+    refused = recover_plan(GROUP, hostvars(running(9, 20), {'state': 'no data'}, running(9, 20)), sick)
+    assert refused['action'] == 'refuse' and 'so its quorum is not lost' in refused['problems'][0]
+    # An alarm (any problem beyond the hosts to add) is no health either.
+    alarmed = dict(found, problems=found['problems'] + ['alarm NOSPACE on etcd1'])
+    assert recover_plan(GROUP, hostvars(running(9, 20), {'state': 'no data'}, running(9, 20)), alarmed)['action'] == \
+        'refuse'
+
+
 def test_the_member_with_the_most_data_survives_a_lost_majority():
     # etcd2 runs alone; etcd3 is stopped at the same revision, its raft index unknown (etcdutl reads none from
     # the data): the equal revision goes to the member whose raft index is known; a higher revision wins.

@@ -3,7 +3,8 @@
 The cases run in file order, each on the cluster the one before left: check mode restarts
 nothing; every member restarts exactly once, the leader last; a member whose configuration is
 broken stops the run at its restart, the member after it is untouched and writes go on; the
-server role then repairs it through the same gates; a deploy started while a rolling restart
+server role then repairs it through the same gates; a member down outside the play (--limit) still
+holds the gates, so nothing restarts; a deploy started while a rolling restart
 runs is refused by the run lock with nothing changed (the rolling restart renews its lock at each
 member), and a lock left behind is broken only when asked."""
 
@@ -12,8 +13,8 @@ import shlex
 import threading
 import time
 
-from restarts import (BAD_SETTING, HOSTS, NAMES, URLS, break_config, leader, order, playbook, start_times,
-                      starts_logged_all, stopped_at, wait_until)
+from restarts import (BAD_SETTING, HOSTS, NAMES, URL, URLS, break_config, leader, order, playbook, start_times,
+                      started_at, starts_logged_all, stopped_at, versions, wait_until)
 from lab import admin_auth, assert_anonymous_writes_refused, client_tls
 from writer import Writer
 
@@ -144,6 +145,27 @@ def test_a_running_but_disabled_member_is_restarted_for_its_changes():
     assert {n: after[n] for n in NAMES if n != name} == {n: before[n] for n in NAMES if n != name}
     assert HOSTS[name].service("etcd").is_enabled
     assert "# changed by hand" not in HOSTS[name].file("/etc/etcd/etcd.conf").content_string
+
+
+
+def test_a_member_down_outside_the_play_still_counts_in_the_gates():
+    """One member stopped and its host left out of the run (--limit, as a host that failed earlier leaves
+    the play): restarting either of the two others would leave one of three members running. The gates
+    count every member the cluster lists, so the run restarts nothing."""
+    first, second, down = order(leader())
+    HOSTS[down].check_output("systemctl stop etcd")
+    try:
+        before = {name: started_at(name) for name in (first, second)}
+        with Writer([URL[first], URL[second]], prefix="/rolling/gate/", tls=client_tls(), auth=admin_auth()) as writer:
+            run = playbook("quorum.etcd.rolling_restart", "--limit", "%s,%s" % (first, second))
+        writer.verify([URL[first], URL[second]])
+        assert run.rc != 0, run
+        print("refused: %s" % run.messages)
+        assert any(down in (m or "") for m in run.messages), run.messages
+        assert {name: started_at(name) for name in (first, second)} == before
+    finally:
+        HOSTS[down].check_output("systemctl start etcd")
+    wait_until("every member runs", lambda: len(versions()) == len(NAMES), timeout=60)
 
 
 CONF = "/etc/etcd/etcd.conf"

@@ -227,15 +227,19 @@ def test_a_half_finished_join_is_completed_not_duplicated(tmp_path):
     assert_started_voters(FIRST)
 
 
-def test_a_member_added_for_no_host_is_removed_by_its_peer_url(tmp_path):
-    # Added by hand (or by another tool) and never started: it has no name, only an ID and a peer URL.
-    stray = "https://10.213.5.99:2380"
+def test_members_added_for_no_host_are_removed_by_peer_url_and_by_id(tmp_path):
+    # Added by hand (or by another tool) and never started: they have no name, only an ID and a peer URL.
+    # One is a learner; the other a voter, as `etcdctl member add` makes by default (etcd allows one learner).
+    by_url, by_id = "https://10.213.5.99:2380", "https://10.213.5.98:2380"
     before = members()
-    HOSTS["scale-1"].check_output(ETCDCTL + " member add stray --learner --peer-urls=%s", stray)
-    assert len(members()) == len(before) + 1
+    HOSTS["scale-1"].check_output(ETCDCTL + " member add stray --learner --peer-urls=%s", by_url)
+    added = etcdctl_json(HOSTS["scale-1"], "member", "add", "other", "--peer-urls=" + by_id)
+    stray_id = "%x" % added["member"]["ID"]
+    assert len(members()) == len(before) + 2
+    assert [m for m in members() if m["id"] == stray_id and m["name"] == ""]
 
     with Writer(urls(FIRST), prefix="/scale/stray/", tls=client_tls(), auth=AUTH) as writer:
-        run = run_playbook(tmp_path, FIRST, group_vars={"etcd_remove_members": [stray]})
+        run = run_playbook(tmp_path, FIRST, group_vars={"etcd_remove_members": [by_url, stray_id]})
     assert run.rc == 0, run
     writer.verify(urls(FIRST))
     assert members() == before

@@ -2,7 +2,8 @@
 authentication on: 3.5.1 -> 3.5.35 -> 3.6.16 -> 3.7.3.
 
 The cases run in file order, each on the cluster the one before left: bad targets are refused
-before any host changes and check mode changes nothing; each step runs with a writer, member by
+before any host changes and check mode changes nothing; a deploy refuses another release for a
+stopped cluster whose running versions it cannot read; each step runs with a writer, member by
 member, the leader last, and rewrites the feature gate for the new release; a second run changes
 nothing; a downgrade is left to quorum.etcd.downgrade; then, on a new 3.5.1 cluster, an upgrade
 stops at a member whose configuration is broken and a second run resumes it."""
@@ -96,6 +97,36 @@ def test_check_mode_reports_the_plan_and_changes_nothing():
     assert start_times() == before
     assert {name: installed(name) for name in NAMES} == dirs
 
+
+
+def linked(name):
+    return HOSTS[name].check_output("readlink -f /usr/local/bin/etcd")
+
+
+def test_a_deploy_refuses_another_release_for_a_cluster_it_cannot_ask():
+    """Every member stopped: no member says which version it runs, so the release installed on the
+    members with data stands in, and a deploy with another etcd_version is refused before any host
+    changes (it would otherwise link the new release on every member at once and start them)."""
+    links = {name: linked(name) for name in NAMES}
+    dirs = {name: installed(name) for name in NAMES}
+    for name in NAMES:
+        HOSTS[name].check_output("systemctl stop etcd")
+    try:
+        run = playbook("quorum.etcd.deploy", "-e", "etcd_version=3.5.35")
+        assert run.rc != 0, run
+        expected = ("no member answered with the version it runs, and members with data have another etcd installed "
+                    "than etcd_version 3.5.35: %s; a deploy does not change the release of members it cannot read"
+                    % ", ".join("%s (3.5.1)" % name for name in NAMES))
+        assert [m for m in run.messages if expected in (m or "")], run
+        print(expected)
+        assert run.changed == [], run
+        assert {name: linked(name) for name in NAMES} == links
+        assert {name: installed(name) for name in NAMES} == dirs
+        assert not any(HOSTS[name].service("etcd").is_running for name in NAMES)
+    finally:
+        for name in NAMES:
+            HOSTS[name].run("systemctl start --no-block etcd")
+    wait_until("every member runs 3.5.1 again", lambda: versions() == {name: "3.5.1" for name in NAMES}, timeout=60)
 
 def upgrade_step(source, target):
     """One rolling upgrade with the writer running (restarts.roll_to); then the links, the snapshot and

@@ -12,7 +12,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: cluster_plan
 short_description: The plan of a deploy from the inventory's members and the running cluster
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes the hosts of the cluster group in inventory order, what O(_input) each host reported (its member
     name, URLs and state, and quorum.etcd.host_info's view of its data directory and configuration) and what

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: member_files_pending
 short_description: The paths a quorum.etcd.member_files call would change, from quorum.etcd.host_info's report
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Compares the user, directories, files and secret files of a quorum.etcd.member_files call with the
     user, C(paths) (type, owner, group, mode, SHA-1) and data directory O(_input) reported, and returns

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: member_problems
 short_description: Every problem with one member's settings, each naming the value
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes a member's settings as a dict and returns the list of what is wrong with them (empty when nothing is),
     for the server role's preflight, which refuses the run before any change while the list is not empty.

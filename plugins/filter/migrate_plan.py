@@ -11,10 +11,10 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: migrate_plan
 short_description: The plan of moving a member to a new host, and every reason to refuse it
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes the hosts of the cluster group, hostvars (each host's C(__etcd_self) and C(__etcd_host)), the
-    quorum.etcd.cluster_info result O(probe) and the two hosts, and returns the move, the new host's initial
+    quorum.etcd.cluster_info result (C(probe)) and the two hosts, and returns the move, the new host's initial
     cluster, state and token, the anchor members that stay, and C(problems), all at once.
   - C(done) is true when the member already runs on the new host; a re-run then does nothing.
   - The server role's migrate_preflight.yml uses it.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: mirror_problems
 short_description: Every problem of the mirror role's settings, each naming its variable
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes the mirror's settings (the keys below) and returns one message per problem; empty when the settings
     may be used. Messages name variables, never the values of passwords.

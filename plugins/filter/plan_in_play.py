@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: plan_in_play
 short_description: The membership changes of a cluster plan the hosts still in the play can make
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Takes the result of the quorum.etcd.cluster_plan filter, made before any host changed, and the hosts
     still in the play (ansible_play_hosts), and returns the joiners, leavers and anchor that remain.

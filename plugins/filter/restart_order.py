@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: restart_order
 short_description: Order the hosts to restart, the leader last
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Returns O(_input) with the host of the current leader (C(leader_host) of the quorum.etcd.cluster_plan
     result) moved to the end; the others keep their order.

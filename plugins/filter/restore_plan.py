@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: restore_plan
 short_description: The plan of a restore from a snapshot, and every reason to refuse it
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - C(restore_problems) takes the hosts of the cluster group and the restore's settings and returns every
     problem at once (no snapshot named, a snapshot host that is not in the inventory, no confirmation, a host of

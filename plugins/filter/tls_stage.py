@@ -20,7 +20,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: tls_stage
 short_description: The URL schemes of a member, and its move between plain HTTP and TLS
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Reads the stage a member was deployed at from its active configuration (C(ETCD_LISTEN_CLIENT_URLS),
     C(ETCD_LISTEN_PEER_URLS)), one of V(plain), V(serve_both), V(peers) or V(tls), and returns the stage this run

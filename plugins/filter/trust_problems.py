@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: trust_problems
 short_description: Refuse to give a member a CA it does not trust now
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - For each pair in O(_input), compares the certificates of the CA file on the controller with those of the file
     the member trusts now, as quorum.etcd.host_info read them (its C(certificates)).

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: kv
 short_description: Read keys of an etcd cluster in templates and variables
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Returns the value of each key given (V(none) where a key does not exist), or with O(prefix=true) a dict of every
     key under each prefix and its value, through etcd's v3 API with the same client as the modules.

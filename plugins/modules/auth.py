@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: auth
 short_description: Manage etcd users, roles and key-range permissions, and turn authentication on or off
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Makes the users and roles of an etcd cluster match O(users) and O(roles), like C(etcdctl user) and
     C(etcdctl role) would, and enables or disables authentication (C(etcdctl auth enable)) with O(enabled).
@@ -276,10 +276,10 @@ roles:
         range_end:
           description:
             - The end of the range (not included); empty for one key, C("\u0000") for every key from
-              RV(roles.permissions.key) on.
+              RV(roles.permissions[].key) on.
           type: str
         prefix:
-          description: Whether the range is every key starting with RV(roles.permissions.key).
+          description: Whether the range is every key starting with RV(roles.permissions[].key).
           type: bool
         type:
           description: V(read), V(write) or V(readwrite).

@@ -12,7 +12,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: certificates
 short_description: Issue and check an etcd cluster's CA and certificates on the controller, in one call
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Lays out in O(dir) on the controller the CA key and certificate (C(ca.key), C(ca.crt); with O(separate_peer_ca)
     also C(peer-ca.key), C(peer-ca.crt), otherwise C(peer-ca.crt) is a copy of C(ca.crt)), for every member of

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: cluster_downgrade
 short_description: Enable or cancel the downgrade of an etcd cluster to the previous minor version
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Drives etcd's downgrade job (etcd 3.6 and later), like C(etcdctl downgrade validate), C(enable) and C(cancel).
   - With O(state=enabled), asks etcd to validate the downgrade to O(version) and then enables it; etcd then runs the

@@ -20,8 +20,10 @@ author:
   - quorum.etcd contributors
 attributes:
   check_mode:
+    description: It only reads, in check mode too (the lock of O(lock) is only looked at).
     support: full
   diff_mode:
+    description: Nothing to show.
     support: none
 options:
   data_dir:

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: kv
 short_description: Read, write and delete keys of an etcd cluster
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Reads (O(state=read)), writes (O(state=present)) and deletes (O(state=absent)) keys through etcd's v3 API, one
     key or every key under a prefix (O(prefix=true)), as C(etcdctl get), C(put) and C(del) do.

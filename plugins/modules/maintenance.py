@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: maintenance
 short_description: Compact, defragment (followers first, the leader last) and disarm NOSPACE on an etcd cluster
-version_added: 0.3.0
+version_added: 0.1.0
 description:
   - Keeps an etcd cluster's database in shape in one call, as C(etcdctl compact), C(etcdctl defrag) and
     C(etcdctl alarm disarm) would, member by member.
@@ -135,7 +135,7 @@ members:
     quota_ratio: {description: C(db_size) over O(quota_bytes); V(null) without it., type: float}
     alarms: {description: The alarms this member raised., type: list, elements: str}
     defragment: {description: Whether the rule (or NOSPACE) picked it., type: bool}
-    reason: {description: Why it was defragmented or skipped, with its figures., type: str}
+    reason: {description: "Why it was defragmented or skipped, with its figures.", type: str}
     db_size_after: {description: Its file's size after its defragmentation., type: int, returned: when defragmented}
     seconds: {description: How long its defragmentation took., type: float, returned: when defragmented}
     handed_leadership_to:

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: member_files
 short_description: Lay down an etcd member's user, directories, files and firewalld ports in one call
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Creates the system group and user O(user) when missing (or corrects its group, home and shell), then every
     directory of O(directories), then every file of O(files) and O(secret_files), each with its owner, group and

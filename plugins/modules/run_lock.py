@@ -25,6 +25,7 @@ attributes:
     description: With O(state=present), the lock is only looked at, and a lock another run holds still fails.
     support: full
   diff_mode:
+    description: Nothing to show.
     support: none
 options:
   path:

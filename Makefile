@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 HOSTS ?= 3
 
-.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build bench-deploy bench-rolling bench-client bench-defrag
+.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build ee bench-deploy bench-rolling bench-client bench-defrag
 
 help:
 	@echo "make demo        lab of $(HOSTS) hosts, deploy etcd, print the status table"
@@ -47,7 +47,11 @@ molecule: deps
 	@bash scripts/test.sh molecule
 
 build: deps
-	@$(ENV) ansible-galaxy collection build --force --output-path .cache/build .
+	@bash scripts/build.sh
+
+# An execution environment for AWX (ee/execution-environment.yml); EE_BASE_IMAGE=<image> builds it.
+ee: build
+	@bash scripts/ee.sh
 
 bench-deploy: image mirror
 	@$(ENV) python benchmarks/deploy.py

@@ -61,7 +61,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        _, settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        dummy, settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         # A client without common_name is named after its file.
         for client in settings["clients"]:
             if client.get("common_name") is None:

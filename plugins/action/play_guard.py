@@ -29,7 +29,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        _, settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        dummy, settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         play = self._task.get_play()
         strategy = strategy_name(play.strategy)
         if strategy not in IN_STEP:

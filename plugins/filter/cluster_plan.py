@@ -299,8 +299,8 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
             # A host rebuilt empty under a member's name is not that member: it joins anew.
             'member': view['name'] in member_names and view['name'] not in rebuilt,
             # Joining until it is a started voter: also a learner left by an interrupted run.
-            'joining': live and view['state'] == 'present' and (view['name'] not in voter_names
-                                                                 or view['name'] in rebuilt),
+            'joining': live and view['state'] == 'present' and (
+                view['name'] not in voter_names or view['name'] in rebuilt),
             'leaving': view['state'] == 'absent' and view['name'] in member_names,
             'initialized': bool(data_dir.get('initialized')),
             'data_dir_used': len(data_dir.get('entries') or []) > 0,

@@ -72,7 +72,7 @@ def downgrade_problems(versions, target):
     if older:
         return ['%s run%s older than etcd_version %s: a downgrade only goes back, and that is an upgrade; use '
                 'quorum.etcd.upgrade.' % (_listing(older), 's' if len(older) == 1 else '', _text(wanted))]
-    newest = max(v for _, v in running)
+    newest = max(version for dummy, version in running)
     if newest[:2] == wanted[:2]:
         other_patch = [(name, _text(v)) for name, v in running if v != wanted]
         if other_patch:

@@ -80,8 +80,8 @@ def member_files_pending(host_info, user=None, directories=None, files=None, sec
     if user:
         now = (host_info or {}).get('user') or {}
         wanted = dict(user, shell=user.get('shell') or '/usr/sbin/nologin')
-        if [now.get(k) for k in ('name', 'group', 'home', 'shell')] != [wanted.get(k) for k in
-                                                                         ('name', 'group', 'home', 'shell')]:
+        fields = ('name', 'group', 'home', 'shell')
+        if [now.get(k) for k in fields] != [wanted.get(k) for k in fields]:
             pending.append('user %s' % user['name'])
     for spec in directories or []:
         if not _same_entry(paths.get(spec['path']), spec, 'directory'):

@@ -20,7 +20,8 @@ description:
   - The number of voters is what a running member lists (etcd answers a member list without a quorum), else
     the hosts of the group and those left out.
   - Returns C(action), C(none) (healthy with every host), C(rejoin) (healthy, but hosts of the group are not
-    members; every member the cluster lists answers healthy and there is a leader, as after a run whose joins failed), C(force) (no leader and no majority running, so the survivor starts alone) or C(refuse); the
+    members; every member the cluster lists answers healthy and there is a leader, as after a run whose joins
+    failed), C(force) (no leader and no majority running, so the survivor starts alone) or C(refuse); the
     C(survivor) with the highest raft index (a stopped member's from its write-ahead log), then revision (revision
     first where a raft index could not be read); each host's C(progress); and C(problems), the
     reason to refuse, empty when the run may go on.

@@ -192,8 +192,8 @@ def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', n
 
     now = datetime.datetime.now(datetime.timezone.utc)
     for index, ca_cert in enumerate(ca_certs):
-        what = 'The CA certificate %s' % ca + (' (certificate %d of %d)' % (index + 1, len(ca_certs))
-                                                 if len(ca_certs) > 1 else '')
+        what = 'The CA certificate %s' % ca + (
+            ' (certificate %d of %d)' % (index + 1, len(ca_certs)) if len(ca_certs) > 1 else '')
         if not is_ca(ca_cert):
             problems.append('%s is not a CA (no basic constraint CA:TRUE).' % what)
         elif not _may_sign_certificates(ca_cert):

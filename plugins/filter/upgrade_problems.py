@@ -195,7 +195,7 @@ def upgrade_problems(versions, target, auth_enabled=False, config=None, v2store=
                 'version back, from 3.6 or later).'
                 % (_text(wanted), _listing(newer), 's' if len(newer) == 1 else '')]
 
-    lowest = min(v for _, v in running)
+    lowest = min(version for dummy, version in running)
     if lowest[0] != wanted[0]:
         return ['from %s to %s changes the major version, for which etcd has no rolling upgrade.'
                 % (_text(lowest), _text(wanted))]

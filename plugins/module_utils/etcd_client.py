@@ -809,4 +809,3 @@ class EtcdClient(object):
         if range_end:
             body['range_end'] = self._auth_b64(range_end)
         self.call('auth/role/revoke', body)
-

@@ -39,7 +39,7 @@ description:
     O(root_password). A change that would lock the module out (deleting the user it logs in as, or revoking that
     user's role C(root) while authentication is on) is refused.
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 extends_documentation_fragment:
   - quorum.etcd.etcd
 attributes:
@@ -603,12 +603,12 @@ class Auth(object):
     def warn_unchecked(self):
         if not self.unchecked:
             return
-        names = ', '.join(name for name, _ in self.unchecked)
+        names = ', '.join(name for name, dummy in self.unchecked)
         later = ''
         if self.check_mode and self.params['enabled']:
             later = ' The real run checks them right after it enables authentication.'
         self.module.warn('etcd only checks passwords while authentication is enabled, and it is disabled: the '
-                             'password of user(s) %s was not checked and not changed.%s' % (names, later))
+                         'password of user(s) %s was not checked and not changed.%s' % (names, later))
 
     def run(self):
         self.read()

@@ -28,7 +28,7 @@ description:
   - Every problem with the options is reported at once, before anything is written.
   - Runs on the controller whatever host the task targets; use it with C(run_once).
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 attributes:
   check_mode:
     description: Reports every file that would be created or issued again, and why; writes nothing.

@@ -24,7 +24,7 @@ description:
   - Fails, changing nothing, when a downgrade to another version runs, or when etcd refuses the validation (it
     accepts only the minor version right below the cluster version).
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 extends_documentation_fragment:
   - quorum.etcd.etcd
 attributes:
@@ -189,8 +189,8 @@ def main():
                     fail('The downgrade to %s is enabled, but after %d seconds %s still report%s storage version %s: '
                          'check their logs before any member is restarted with the older release.'
                          % (target, params['wait_timeout'], ', '.join(s['endpoint'] for s in behind),
-                            's' if len(behind) == 1 else '', ', '.join(sorted(set(str(s['storage_version'])
-                                                                            for s in behind)))))
+                            's' if len(behind) == 1 else '',
+                            ', '.join(sorted(set(str(s['storage_version']) for s in behind)))))
     except EtcdError as e:
         fail('The downgrade of the etcd cluster to %s failed: %s' % (target, e))
     if module._diff:

@@ -22,7 +22,7 @@ description:
   - An unhealthy cluster is reported, not a failure, unless O(wait=true) or no endpoint answers at all.
   - Never changes anything.
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 extends_documentation_fragment:
   - quorum.etcd.etcd
 attributes:
@@ -281,6 +281,7 @@ from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import (
     EtcdError,
     etcd_argument_spec,
 )
+
 
 def main():
     argument_spec = etcd_argument_spec()

@@ -17,7 +17,7 @@ description:
   - Reads only, except that with O(lock) it also takes the run lock of M(quorum.etcd.run_lock) in the same
     call, and fails when another run holds it.
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 attributes:
   check_mode:
     description: It only reads, in check mode too (the lock of O(lock) is only looked at).

@@ -22,7 +22,7 @@ description:
     has the value.
   - Needs no Python package beyond the standard library, on the host that runs it.
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 extends_documentation_fragment:
   - quorum.etcd.etcd
 attributes:

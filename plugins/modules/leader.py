@@ -23,7 +23,7 @@ description:
     advertises answers C(/health) with true. The host that runs the module must reach the members' advertised client
     URLs.
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 extends_documentation_fragment:
   - quorum.etcd.etcd
 attributes:

@@ -28,7 +28,7 @@ description:
   - With O(disarm=true), disarms the NOSPACE alarms once every member's file is under O(quota_bytes), and proves that
     writes succeed again (a key under C(/quorum.etcd/) is written and deleted).
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 extends_documentation_fragment:
   - quorum.etcd.etcd
 attributes:

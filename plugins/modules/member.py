@@ -44,7 +44,7 @@ description:
     C(--initial-cluster) set to RV(initial_cluster) and C(--initial-cluster-state existing), then run the module
     again with O(state=promoted).
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 extends_documentation_fragment:
   - quorum.etcd.etcd
 attributes:
@@ -489,7 +489,7 @@ class Membership(object):
                       'it with state=promoted, or remove it with state=absent and id=%s. Then re-run.'
                       % (name, '; '.join(_pending_state(m) for m in pending), first['id']))
         voters = [m for m in self.members if not m['is_learner']]
-        health, _, sick = self.split_by_health(voters)
+        health, dummy, sick = self.split_by_health(voters)
         if sick:
             self.fail('Refusing to add member %s: etcd only adds members while every voting member is connected, '
                       'and %s. Bring %s back, or remove %s with state=absent, then re-run.'

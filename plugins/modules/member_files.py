@@ -20,7 +20,7 @@ description:
   - Reports every path it changed in RV(changed_paths), and RV(restart) when a changed file has O(files[].restart).
   - One call per host does the whole job that would otherwise take a task per file.
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 attributes:
   check_mode:
     description: Reports what would change, with the diff; changes nothing.
@@ -204,8 +204,6 @@ def _ids(module, owner, group):
         module.fail_json(msg='%s:%s is not a user and group of this host' % (owner, group))
 
 
-
-
 def validate(module):
     """Every unknown owner, group or bad mode at once, before anything changes."""
     user = module.params['user'] or {}
@@ -380,7 +378,8 @@ def main():
                 group=dict(type='str', default='root'),
                 mode=dict(type='str', required=True))),
             files=dict(type='list', elements='dict', default=[], options=FILE_OPTIONS),
-            secret_files=dict(type='list', elements='dict', default=[], options=SECRET_FILE_OPTIONS),
+            # Each file's content carries no_log (SECRET_FILE_OPTIONS); its path and owner may show.
+            secret_files=dict(type='list', elements='dict', default=[], options=SECRET_FILE_OPTIONS, no_log=False),
             firewalld_ports=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,

@@ -21,7 +21,7 @@ description:
     C(debug) pass. Plays with C(serial) are refused by the plan itself (it lacks the hosts of later batches).
   - Runs on the controller; no connection to the host is made.
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 attributes:
   check_mode:
     description: Refuses the same way; it changes nothing in either mode.

@@ -25,7 +25,7 @@ description:
     on the controller (with C(delegate_to) and C(run_once)), copy the file to hosts without internet, then install
     it there with O(src) and O(checksum).
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 attributes:
   check_mode:
     description: Reports what would change (RV(actions)) without downloading or writing anything.

@@ -19,7 +19,7 @@ description:
     seconds, or O(force=true) takes it over at once.
   - Taking and giving back the lock reports no change; it is the run's bookkeeping, not the host's state.
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 attributes:
   check_mode:
     description: With O(state=present), the lock is only looked at, and a lock another run holds still fails.

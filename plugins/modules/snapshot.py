@@ -25,7 +25,7 @@ description:
     (checked by the module itself, so a truncated or altered file fails), and C(etcdutl snapshot status) (etcd 3.5 and
     later) or C(etcdctl snapshot status) (etcd 3.4) must read it and report its hash, revision and key count."
 author:
-  - quorum.etcd contributors
+  - quorum.etcd contributors (@quorum-etcd)
 extends_documentation_fragment:
   - quorum.etcd.etcd
 attributes:

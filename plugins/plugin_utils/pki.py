@@ -22,11 +22,15 @@ import ipaddress
 import os
 import tempfile
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+try:
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    CRYPTOGRAPHY_MISSING = None
+except ImportError as missing:  # said by converge(), where the CA is needed
+    CRYPTOGRAPHY_MISSING = missing
 
 SERVER_AND_CLIENT = ("serverAuth", "clientAuth")
 CLIENT = ("clientAuth",)
@@ -44,7 +48,12 @@ ROTATION_NOTES = {
     "complete": "CA rotation complete: {dir}/ca.crt holds the new CA alone (the old one is kept as ca-previous.crt "
                 "and ca-previous.key); clients may trust it alone.",
 }
-_EKU = {"serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH}
+_EKU_NAMES = {"serverAuth": "SERVER_AUTH", "clientAuth": "CLIENT_AUTH"}
+
+
+def _eku(usage):
+    """cryptography's OID of an extended key usage ("serverAuth", "clientAuth")."""
+    return getattr(ExtendedKeyUsageOID, _EKU_NAMES[usage])
 
 
 class PkiError(Exception):
@@ -336,7 +345,7 @@ def _cert_reason(cert, key, spec, ca, renew_before, force):
     if sorted(str(n) for n in (sans or [])) != sorted(str(n) for n in _san_objects(spec["sans"])):
         return "its names or addresses changed"
     usages = _extension(cert, x509.ExtendedKeyUsage)
-    if sorted(u.dotted_string for u in (usages or [])) != sorted(_EKU[u].dotted_string for u in spec["usages"]):
+    if sorted(u.dotted_string for u in (usages or [])) != sorted(_eku(u).dotted_string for u in spec["usages"]):
         return "its usages changed"
     not_after = valid_times(cert)[1]
     if not_after <= renew_before:
@@ -506,7 +515,7 @@ def _complete(run, settings, name):
 
 
 def _issue(run, settings, spec, cas, now, renew_before):
-    key, _ = _key(run, spec["path"] + ".key", settings)
+    key, dummy = _key(run, spec["path"] + ".key", settings)
     path = spec["path"] + ".crt"
     ca = cas[spec["ca"]]
     reason = _cert_reason(_load_cert(run, path), key, spec, ca, renew_before, settings.get("force_renew"))
@@ -519,7 +528,7 @@ def _issue(run, settings, spec, cas, now, renew_before):
                               critical=False)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                .add_extension(_key_usage(settings), critical=True)
-               .add_extension(x509.ExtendedKeyUsage([_EKU[u] for u in spec["usages"]]), critical=False))
+               .add_extension(x509.ExtendedKeyUsage([_eku(u) for u in spec["usages"]]), critical=False))
     if spec["sans"]:
         builder = builder.add_extension(x509.SubjectAlternativeName(_san_objects(spec["sans"])), critical=False)
     cert = builder.sign(ca["key"], hashes.SHA256())
@@ -531,6 +540,10 @@ def converge(settings, check_mode=False, now=None):
 
     Raises PkiError with every problem of the settings before anything is written.
     """
+    if CRYPTOGRAPHY_MISSING is not None:
+        raise PkiError("the Python package cryptography is needed on the controller for the CA and certificates "
+                       "(pip install cryptography, or the execution environment's meta/ee-requirements.txt): %s"
+                       % CRYPTOGRAPHY_MISSING)
     problems = validate(settings)
     if problems:
         raise PkiError("; ".join(problems))

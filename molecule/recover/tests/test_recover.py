@@ -140,6 +140,16 @@ def split_at_the_loss(writer, stopped_at, survivor, prefix, urls, held_at_loss):
     return gone, before
 
 
+def recover_with_the_writer(writer, inventory, **extra):
+    """recover_quorum; when it succeeds, 50 more writes acknowledged by the recovered cluster."""
+    run = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True, **extra)
+    acknowledged = len(writer.acknowledged)
+    if run.rc == 0:
+        wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
+                   lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+    return run
+
+
 def take_snapshot():
     host = HOSTS[NAMES[0]]
     host.check_output("install -d -m 0700 /var/lib/etcd-backup && rm -f %s", BACKUP)
@@ -304,10 +314,7 @@ def test_recover_quorum_after_two_of_three_members_are_lost_for_good():
             HOSTS[name].check_output("systemctl stop etcd && mv /var/lib/etcd %s", lost_data)
         # Every write attempted from here on can only be acknowledged by the recovered cluster.
         stopped_at = writer.attempts
-        run = playbook("quorum.etcd.recover_quorum", etcd_recover_quorum_confirm=True)
-        acknowledged = len(writer.acknowledged)
-        wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
-                   lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+        run = recover_with_the_writer(writer, INVENTORY)
     assert run.rc == 0, run
 
     assert started_voters() == [(name, False, True) for name in NAMES]
@@ -385,12 +392,7 @@ def test_recover_quorum_with_two_hosts_destroyed_still_listed_and_two_new_hosts(
                                       for m in unsaid.messages), unsaid
         assert all(stats["changed"] == 0 for stats in unsaid.recap.values()), unsaid
         stopped_at = writer.attempts
-        run = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True,
-                       etcd_recover_quorum_lost_hosts=lost)
-        acknowledged = len(writer.acknowledged)
-        if run.rc == 0:
-            wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
-                       lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+        run = recover_with_the_writer(writer, inventory, etcd_recover_quorum_lost_hosts=lost)
     assert run.rc == 0, run
     print("recap of the dead hosts: %s" % {name: run.recap.get(name) for name in lost})
     reports = [m for m in run.reports if "did not answer and are left out" in m]
@@ -451,11 +453,7 @@ def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_the_survivor_ru
         # Halfway: the survivor leads a healthy cluster of itself and the host that joined.
         assert voters_seen_by(HOSTS[survivor]) == [(name, False, True) for name in sorted([survivor, first])]
         NEXT[blocked].check_output("firewall-cmd --add-port=2380/tcp && firewall-cmd --permanent --add-port=2380/tcp")
-        run = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True)
-        acknowledged = len(writer.acknowledged)
-        if run.rc == 0:
-            wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
-                       lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+        run = recover_with_the_writer(writer, inventory)
     assert run.rc == 0, run
     assert any("%s are not members: they join one at a time" % blocked in m for m in run.reports), run.reports
 
@@ -492,11 +490,7 @@ def test_recover_quorum_with_the_dead_hosts_out_of_the_inventory_and_the_survivo
         subprocess.run(["podman", "rm", "--force", "--time", "0"] + lost, check=True, capture_output=True)
         HOSTS[survivor].check_output("systemctl stop etcd")
         stopped_at = writer.attempts
-        run = playbook("quorum.etcd.recover_quorum", inventory=inventory, etcd_recover_quorum_confirm=True)
-        acknowledged = len(writer.acknowledged)
-        if run.rc == 0:
-            wait_until("the writer gets 50 writes acknowledged by the recovered cluster",
-                       lambda: len(writer.acknowledged) >= acknowledged + 50, timeout=60)
+        run = recover_with_the_writer(writer, inventory)
     assert run.rc == 0, run
     reports = [m for m in run.reports if m.startswith("the quorum is lost")]
     assert reports and "0 of 3 members run" in reports[0] and "%s has the most data" % survivor in reports[0], \

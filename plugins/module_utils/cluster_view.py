@@ -136,20 +136,28 @@ def _raft_lag(client, reports, members, leader, max_raft_lag, problems):
                                report['raft_lag'], leader['name'], leader_applied, max_raft_lag))
 
 
-def gather(client, expected_members=None, max_raft_lag=None, accept_alarms=()):
+def gather(client, expected_members=None, max_raft_lag=None, accept_alarms=(), every_member=False, except_members=()):
     """Everything cluster_info returns, plus 'answered': whether any endpoint answered.
-    Alarms named in ``accept_alarms`` are reported but leave the cluster healthy (maintenance's gates)."""
+    Alarms named in ``accept_alarms`` are reported but leave the cluster healthy (maintenance's gates).
+    With ``every_member``, each member the cluster lists whose client URLs are not among the endpoints is
+    asked too (by its first client URL), except those named in ``except_members``."""
     problems, reports, extras = [], [], []
-    for endpoint in client.endpoints:
+
+    def ask(endpoint, member=None):
         report, extra = _endpoint_report(client, endpoint, accept_alarms)
         reports.append(report)
         extras.append(extra)
+        said = 'endpoint %s (member %s, not among the endpoints given)' % (endpoint, member) if member else (
+            'endpoint %s' % endpoint)
         if report['error']:
-            problems.append('endpoint %s %s' % (endpoint, report['error']))
+            problems.append('%s %s' % (said, report['error']))
         for error in extra['errors']:
             # etcd's status lists each active alarm as an error too ("memberID:... alarm:NOSPACE").
             if not any(error.strip().endswith('alarm:' + alarm) for alarm in accept_alarms):
-                problems.append('endpoint %s reports: %s' % (endpoint, error))
+                problems.append('%s reports: %s' % (said, error))
+
+    for endpoint in client.endpoints:
+        ask(endpoint)
 
     answered = [(r, x) for r, x in zip(reports, extras) if x['answered']]
     result = dict(cluster_id=None, cluster_version=None, members=[], endpoints=reports, leader=None,
@@ -176,6 +184,13 @@ def gather(client, expected_members=None, max_raft_lag=None, accept_alarms=()):
             result['alarms'] = client.alarms()
         except EtcdError as e:
             problems.append('could not list the alarms: %s' % e)
+    if every_member:
+        # A member down whose host is not among the endpoints (out of the play) still counts.
+        asked = set(url.rstrip('/') for url in client.endpoints)
+        for member in result['members']:
+            urls = member.get('client_urls') or []
+            if urls and member['name'] not in except_members and not any(u.rstrip('/') in asked for u in urls):
+                ask(urls[0], member['name'] or member['id'])
     names = dict((m['id'], m['name']) for m in result['members'])
     for report in reports:
         if report['member_id']:
@@ -193,14 +208,15 @@ def gather(client, expected_members=None, max_raft_lag=None, accept_alarms=()):
     return result
 
 
-def wait_until_healthy(client, timeout, expected_members=None, max_raft_lag=None, accept_alarms=()):
+def wait_until_healthy(client, timeout, expected_members=None, max_raft_lag=None, accept_alarms=(), every_member=False,
+                       except_members=()):
     """gather() four times a second until the cluster is healthy or ``timeout`` seconds passed; the last
     view. An alarm not in ``accept_alarms`` ends the wait at once: etcd keeps it until it is disarmed
     (a NOSPACE alarm by quorum.etcd.maintain), so waiting cannot help."""
     deadline = time.time() + timeout
     while True:
         started = time.time()
-        view = gather(client, expected_members, max_raft_lag, accept_alarms)
+        view = gather(client, expected_members, max_raft_lag, accept_alarms, every_member, except_members)
         if view['healthy'] or time.time() >= deadline:
             return view
         if any(alarm['alarm'] not in accept_alarms for alarm in view['alarms']):

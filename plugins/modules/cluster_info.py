@@ -62,6 +62,21 @@ options:
         one is still catching up. Each endpoint's lag is returned in RV(endpoints[].raft_lag).
       - Not set, the lag is neither measured nor checked.
     type: int
+  every_member:
+    description:
+      - Also ask each member the cluster lists whose client URLs are not among O(endpoints), by its first client URL,
+        so that a member down on a host outside the play still makes the cluster unhealthy. The health gates
+        around a restart use it.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  except_members:
+    description:
+      - With O(every_member=true), members (by name) not to ask; the member about to restart, for instance.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
 seealso:
   - name: etcdctl endpoint health / endpoint status / member list
     description: The etcdctl commands whose answers this module combines.
@@ -290,6 +305,8 @@ def main():
         wait_timeout=dict(type='int', default=60),
         expected_members=dict(type='int'),
         max_raft_lag=dict(type='int'),
+        every_member=dict(type='bool', default=False),
+        except_members=dict(type='list', elements='str', default=[]),
     )
     module = AnsibleModule(argument_spec=argument_spec, required_together=ETCD_REQUIRED_TOGETHER,
                            supports_check_mode=True)
@@ -301,10 +318,11 @@ def main():
         module.fail_json(msg='max_raft_lag must be 0 or more, got %d.' % max_raft_lag)
 
     client = EtcdClient(module.params)
+    members = dict(every_member=module.params['every_member'], except_members=module.params['except_members'])
     if module.params['wait']:
-        result = wait_until_healthy(client, module.params['wait_timeout'], expected, max_raft_lag)
+        result = wait_until_healthy(client, module.params['wait_timeout'], expected, max_raft_lag, **members)
     else:
-        result = gather(client, expected, max_raft_lag)
+        result = gather(client, expected, max_raft_lag, **members)
     answered = result.pop('answered')
 
     result['auth_enabled'] = None

@@ -159,6 +159,30 @@ def test_cluster_without_quorum(run_module, etcd_bin, tmp_path):
     assert sorted(m['name'] for m in result['members']) == sorted(m.name for m in members), result['members']
 
 
+
+def test_every_member_asks_a_member_down_outside_the_endpoints(run_module, etcd_bin, tmp_path):
+    """A member stopped whose URL is not given (its host out of the play): without every_member the two
+    given endpoints look healthy; with it the member the cluster lists is asked and the cluster is not."""
+    members = start_cluster(etcd_bin(DEFAULT_VERSION), str(tmp_path / 'cluster'), 3)
+    try:
+        members[2].stop()
+        given = [m.client_url for m in members[:2]]
+        blind = run_module('cluster_info', dict(endpoints=given, timeout=2, expected_members=3))
+        seeing = run_module('cluster_info', dict(endpoints=given, timeout=2, expected_members=3, every_member=True))
+        spared = run_module('cluster_info', dict(endpoints=given, timeout=2, expected_members=3, every_member=True,
+                                                 except_members=[members[2].name]))
+    finally:
+        stop_cluster(members)
+
+    assert blind['healthy'] is True, blind['problems']
+    assert seeing['healthy'] is False
+    assert seeing['problems'] == ['endpoint %s (member %s, not among the endpoints given) did not answer: %s'
+                                  % (members[2].client_url, members[2].name,
+                                     seeing['endpoints'][2]['error'].split('did not answer: ', 1)[1])]
+    assert [e['endpoint'] for e in seeing['endpoints']] == given + [members[2].client_url]
+    assert spared['healthy'] is True, spared['problems']
+    assert [e['endpoint'] for e in spared['endpoints']] == given
+
 def _leader_and_followers(urls):
     client = EtcdClient(dict(endpoints=urls))
     statuses = [client.status(url) for url in urls]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs each stage and prints
-# its time. `scripts/test.sh [stage...]`, stages: lint unit build molecule;
+# its time. `scripts/test.sh [stage...]`, stages: lint unit build molecule
+# (build: the tarball, the execution environment's context, ansible-test sanity);
 # `scripts/test.sh molecule default tls` runs only those scenarios.
 # Every stage runs even when an earlier one failed (each failure hides no
 # other); the run fails at the end and lists every stage that failed.
@@ -64,6 +65,7 @@ for s in "${stages[@]}"; do
     build)
       stage build bash scripts/build.sh
       stage ee bash scripts/ee.sh
+      stage sanity bash scripts/sanity.sh
       ;;
     molecule)
       stage image bash scripts/image.sh

@@ -137,4 +137,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
+    # Run as a script by the roles' raw tasks (see main), never as a module: its exit status is the answer.
+    raise SystemExit(main(sys.argv[1:]))

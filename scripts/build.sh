@@ -15,6 +15,6 @@ for file in plugins/modules/release.py COPYING CHANGELOG.rst meta/execution-envi
     tests/sanity/ignore-2.19.txt; do
   [ -f "$installed/$file" ] || { echo "build: $file is missing from $tarball"; exit 1; }
 done
-dev=$(tar -tzf "$tarball" | grep -E "^(molecule|tests/(unit|integration|lab)|scripts|benchmarks|ee)/|^(Makefile|ansible.cfg|requirements.txt)$" || true)
+dev=$(tar -tzf "$tarball" | grep -E "^(molecule|tests/(unit|integration|lab|output)|scripts|benchmarks|ee)/|^(Makefile|ansible.cfg|requirements.txt)$" || true)
 [ -z "$dev" ] || { echo "build: $tarball holds dev content:"; echo "$dev" | head; exit 1; }
 echo "build: $tarball ($(du -k "$tarball" | cut -f1) KiB), no dev content"

@@ -14,13 +14,18 @@ from ansible.plugins.action import ActionBase
 
 ARGUMENT_SPEC = {"what": {"type": "str", "default": "this play"}}
 
-# Strategies under which every host finishes a task before any starts the next one.
+# Strategies under which every host finishes a task before any starts the next one (and
+# linear ones of other collections, such as mitogen_linear).
 IN_STEP = ("linear", "debug")
 
 
 def strategy_name(strategy):
     """'ansible.builtin.free' and 'free' are the same strategy."""
     return str(strategy or "linear").rsplit(".", 1)[-1]
+
+
+def in_step(name):
+    return name in IN_STEP or name.endswith("_linear")
 
 
 class ActionModule(ActionBase):
@@ -31,8 +36,9 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         dummy, settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         play = self._task.get_play()
-        strategy = strategy_name(play.strategy)
-        if strategy not in IN_STEP:
+        # A role's tasks see the play as written: a strategy given as a template is templated here.
+        strategy = strategy_name(self._templar.template(play.strategy) if play.strategy else play.strategy)
+        if not in_step(strategy):
             raise AnsibleActionFail(
                 "%s: play %r runs with strategy %s, under which each host plans the cluster alone and members "
                 "could restart together: run it with the linear strategy (the default); the role changes members "

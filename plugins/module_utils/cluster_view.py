@@ -185,12 +185,18 @@ def gather(client, expected_members=None, max_raft_lag=None, accept_alarms=(), e
         except EtcdError as e:
             problems.append('could not list the alarms: %s' % e)
     if every_member:
-        # A member down whose host is not among the endpoints (out of the play) still counts.
+        # A voter down whose host is not among the endpoints (out of the play) still counts; learners
+        # hold no quorum, and a run may be about to complete or remove one.
         asked = set(url.rstrip('/') for url in client.endpoints)
         for member in result['members']:
             urls = member.get('client_urls') or []
-            if urls and member['name'] not in except_members and not any(u.rstrip('/') in asked for u in urls):
+            if (urls and not member.get('is_learner') and member['name'] not in except_members
+                    and not any(u.rstrip('/') in asked for u in urls)):
                 ask(urls[0], member['name'] or member['id'])
+                other = extras[-1]['cluster_id']
+                if other and result['cluster_id'] and other != result['cluster_id']:
+                    problems.append('endpoint %s (member %s) is in cluster %s, not %s'
+                                    % (urls[0], member['name'], other, result['cluster_id']))
     names = dict((m['id'], m['name']) for m in result['members'])
     for report in reports:
         if report['member_id']:

@@ -64,7 +64,8 @@ options:
     type: int
   every_member:
     description:
-      - Also ask each member the cluster lists whose client URLs are not among O(endpoints), by its first client URL,
+      - Also ask each voting member the cluster lists whose client URLs are not among O(endpoints), by its first
+        client URL,
         so that a member down on a host outside the play still makes the cluster unhealthy. The health gates
         around a restart use it.
     type: bool

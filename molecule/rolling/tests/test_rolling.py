@@ -214,6 +214,11 @@ def test_a_lock_left_behind_by_a_run_that_died_is_broken_only_when_asked():
     refused = playbook("quorum.etcd.deploy")
     assert refused.rc != 0 and any("(deploy by ci on a dead controller, since " in (m or "")
                                    for m in refused.messages), refused.messages
+    # A run limited to other hosts meets the same lock, on the group's first host out of its play.
+    limited = playbook("quorum.etcd.rolling_restart", "--limit", NAMES[1])
+    assert limited.rc != 0 and any("(deploy by ci on a dead controller, since " in (m or "")
+                                   for m in limited.messages), limited.messages
+    assert all(stats["changed"] == 0 for stats in limited.recap.values()), limited
     broke = playbook("quorum.etcd.deploy", "-e", "etcd_run_lock_break=true")
     assert broke.rc == 0, broke
     assert any(m.startswith("broke the lock of %s (deploy by ci on a dead controller" % LOCK) for m in broke.reports), \

@@ -20,6 +20,7 @@ description:
   - A running member whose peer port accepts only one common name keeps it (C(peer_allowed_cn) against
     C(deployed_peer_allowed_cn)), since new peer certificates reach every member at once and the members would
     refuse each other's before their restarts.
+  - With C(fsync_max_ms) above 0, a disk slower than that at the 99th percentile of C(fsync) is refused.
   - A CA rotation step (C(rotation)) needs TLS (C(tls)) with the certificates issued by the collection
     (C(pki_managed)).
 options:
@@ -28,7 +29,8 @@ options:
       - "Keys: C(host), C(group), C(in_group), C(address), C(ipv4_addresses), C(host_ips), C(listen), C(name),
         C(version), C(client_scheme), C(peer_scheme), C(heartbeat_interval), C(election_timeout), C(client_port),
         C(peer_port), C(peer_allowed_cn), C(deployed_peer_allowed_cn) (the member's running setting, none
-        when it runs none), C(rotation), C(tls), C(pki_managed)."
+        when it runs none), C(rotation), C(tls), C(pki_managed), C(fsync) (quorum.etcd.host_info's disk check) and
+        C(fsync_max_ms) (refuse a 99th percentile above it; 0 never refuses)."
     type: dict
     required: true
 '''
@@ -89,6 +91,12 @@ def member_problems(settings):
                         'members would refuse the new peer certificates of each other before their restarts. Keep '
                         'etcd_peer_cert_allowed_cn: %s for this cluster'
                         % (deployed, 'change it to %r' % wanted if wanted else 'turn that check off', deployed))
+    fsync, fsync_max = s.get('fsync') or {}, float(s.get('fsync_max_ms') or 0)
+    if fsync_max > 0 and fsync and fsync['p99_ms'] > fsync_max:
+        problems.append('the disk of %s made a 2 KiB write durable in %.1f ms at the 99th percentile (%d writes), more '
+                        'than etcd_disk_fsync_max_ms %s; etcd\'s hardware guide asks for less than 10 ms: put the data '
+                        'dir (or etcd_wal_dir) on a faster disk, an SSD of its own'
+                        % (fsync['path'], fsync['p99_ms'], fsync['samples'], s.get('fsync_max_ms')))
     if s.get('rotation') and not (s.get('tls') and s.get('pki_managed')):
         problems.append('quorum.etcd.rotate_ca (etcd_pki_rotation: %s) rotates the CA the collection issues: it needs '
                         'etcd_tls: true and etcd_pki_managed: true, not %s and %s'

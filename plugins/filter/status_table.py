@@ -10,12 +10,18 @@ short_description: Format a cluster_info result as an endpoint status table
 description:
   - Turns the result of M(quorum.etcd.cluster_info) into the lines of a table with the columns of
     C(etcdctl endpoint status -w table), followed by one line per problem the module reported.
+  - With O(disks), one line per host on its disk's latency for a small durable write.
 positional: _input
 options:
   _input:
     description: The registered result of M(quorum.etcd.cluster_info).
     type: dict
     required: true
+  disks:
+    description: "Per host, the RV(quorum.etcd.host_info#module:fsync) figures of M(quorum.etcd.host_info)."
+    type: dict
+    default: {}
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -69,7 +75,19 @@ def _row(endpoint):
     ]
 
 
-def status_table(info):
+# etcd's hardware guide: the 99th percentile of the WAL's fsync should stay below 10 ms.
+FSYNC_P99_GUIDE_MS = 10
+
+
+def _disk_line(host, fsync):
+    if not fsync:
+        return "disk of %s: not measured" % host
+    verdict = "" if fsync["p99_ms"] < FSYNC_P99_GUIDE_MS else "; etcd asks for less than %d ms" % FSYNC_P99_GUIDE_MS
+    return "disk of %s (%s): fsync p99 %.1f ms, median %.1f ms, max %.1f ms over %d writes of 2 KiB%s" % (
+        host, fsync["path"], fsync["p99_ms"], fsync["p50_ms"], fsync["max_ms"], fsync["samples"], verdict)
+
+
+def status_table(info, disks=None):
     if not isinstance(info, dict) or "endpoints" not in info:
         raise AnsibleFilterError("status_table expects the registered result of quorum.etcd.cluster_info")
     rows = [list(COLUMNS)] + [_row(e) for e in info["endpoints"]]
@@ -83,6 +101,7 @@ def status_table(info):
     problems = info.get("problems") or []
     lines.append("cluster %s: %s" % (info.get("cluster_id") or "?", "healthy" if info.get("healthy") else "NOT healthy"))
     lines.extend("- " + p for p in problems)
+    lines.extend(_disk_line(host, fsync) for host, fsync in sorted((disks or {}).items()))
     return lines
 
 

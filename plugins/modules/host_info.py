@@ -116,6 +116,14 @@ options:
         description: Take the lock even when another run holds it.
         type: bool
         default: false
+  fsync_samples:
+    description:
+      - Also measure how long the disk of O(data_dir) takes to make a small write durable, as etcd's write-ahead log
+        does (append 2 KiB, fdatasync), this many times, in a temporary file removed again (in check mode too);
+        RV(fsync) has the figures. V(0) measures nothing.
+    type: int
+    default: 0
+    version_added: 0.2.0
 notes:
   - Needs C(ip) from iproute2 and, for the service states, C(systemctl).
 """
@@ -132,6 +140,17 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+fsync:
+  description: With O(fsync_samples), the latency of a small durable write on the data directory's disk.
+  returned: when O(fsync_samples) is more than 0
+  type: dict
+  version_added: 0.2.0
+  contains:
+    path: {description: "The directory measured in: O(data_dir), or the nearest one above it that exists.", type: str}
+    samples: {description: The number of writes., type: int}
+    p50_ms: {description: "The median, in milliseconds.", type: float}
+    p99_ms: {description: "The 99th percentile, in milliseconds; etcd's hardware guide asks for less than 10.", type: float}
+    max_ms: {description: "The slowest write, in milliseconds.", type: float}
 ipv4_addresses:
   description: The host's IPv4 addresses, loopback excluded, in interface order.
   returned: always
@@ -236,6 +255,7 @@ from xml.etree import ElementTree
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather
+from ansible_collections.quorum.etcd.plugins.module_utils.disk_probe import fsync_latency
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient
 from ansible_collections.quorum.etcd.plugins.module_utils.pem import file_fingerprints
 from ansible_collections.quorum.etcd.plugins.module_utils import run_lock
@@ -435,6 +455,7 @@ def main():
                 timeout=dict(type="float", default=2.0),
             ), required_together=[["client_cert", "client_key"], ["user", "password"]]),
             lock=dict(type="dict", options=run_lock.LOCK_OPTIONS),
+            fsync_samples=dict(type="int", default=0),
         ),
         supports_check_mode=True,
     )
@@ -466,6 +487,8 @@ def main():
     result["firewalld_ports"] = _firewalld_ports(module) if result["firewalld_active"] else []
     result["cluster"] = _cluster(module.params["probe"], result["config"])
     result["certificates"] = {path: file_fingerprints(path) for path in module.params["certificates"]}
+    if module.params["fsync_samples"] > 0:
+        result["fsync"] = fsync_latency(module.params["data_dir"], module.params["fsync_samples"])
     interface = module.params["interface"]
     if interface:
         if not by_interface.get(interface):

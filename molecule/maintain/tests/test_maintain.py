@@ -10,6 +10,7 @@ none while it leads, then none under the rule; a deploy without it turns the tim
 
 import base64
 import json
+import re
 import threading
 import time
 
@@ -98,6 +99,10 @@ def test_the_status_of_a_healthy_cluster_passes_and_reads_as_etcdctl_prints_it()
     etcdctl = HOSTS[NAMES[0]].check_output(
         "set -a; . /etc/etcd/etcdctl.env; set +a; etcdctl --endpoints %s endpoint status -w table", URLS[0])
     assert db_size_cell(table[0], URLS[0]) == db_size_cell(etcdctl, URLS[0]), (table[0], etcdctl)
+    # Below the table, each member's disk check (etcd_disk_fsync_samples writes of 2 KiB with fdatasync).
+    disks = [line for line in table[0].splitlines() if line.startswith("disk of ")]
+    assert [re.match(r"disk of (\S+) \(/var/lib/etcd\): fsync p99 [0-9.]+ ms, median [0-9.]+ ms, max [0-9.]+ ms "
+                     r"over 100 writes of 2 KiB", line).group(1) for line in disks] == NAMES, disks
 
 
 def test_a_quiet_cluster_is_left_alone_and_check_mode_prints_the_plan():

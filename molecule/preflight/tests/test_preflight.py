@@ -7,6 +7,7 @@ extra variable or in a small inventory next to molecule's."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -220,6 +221,17 @@ def test_a_version_that_is_not_x_y_z(pristine):
               " so that every member runs the same binaries" % name
         for name in NAMES}, pristine)
 
+
+def test_a_disk_slower_than_the_limit_is_refused(pristine):
+    # No disk makes a durable write in a nanosecond: every host is refused, naming its figure.
+    run = deploy(*extra_vars(etcd_disk_fsync_max_ms=0.000001))
+    assert run.rc != 0, run
+    for name in NAMES:
+        message = run.failed[name][1]
+        assert re.match(r"^%s: the disk of /var/lib made a 2 KiB write durable in [0-9.]+ ms at the 99th percentile "
+                        r"\(100 writes\), more than etcd_disk_fsync_max_ms 1e-06; etcd's hardware guide asks for less "
+                        r"than 10 ms" % name, message), message
+    assert_refused(run, {name: run.failed[name][1] for name in NAMES}, pristine)
 
 def test_a_used_data_dir_on_one_host_stops_every_host():
     HOSTS[1].check_output("mkdir /var/lib/etcd && touch /var/lib/etcd/somefile")

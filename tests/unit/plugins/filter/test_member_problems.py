@@ -66,3 +66,13 @@ def test_a_ca_rotation_needs_tls_with_the_collections_certificates():
         'quorum.etcd.rotate_ca (etcd_pki_rotation: trust) rotates the CA the collection issues: it needs '
         'etcd_tls: true and etcd_pki_managed: true, not true and false']
     assert 'not false and true' in member_problems(dict(GOOD, rotation='retire', tls=False, pki_managed=True))[0]
+
+
+def test_a_slow_disk_is_refused_only_when_a_limit_is_set():
+    slow = {'path': '/var/lib/etcd', 'samples': 100, 'p50_ms': 4.0, 'p99_ms': 25.5, 'max_ms': 31.0}
+    assert problems(fsync=slow) == [] and problems(fsync=slow, fsync_max_ms=0) == []
+    assert problems(fsync=slow, fsync_max_ms=30) == []
+    assert problems(fsync=slow, fsync_max_ms=10) == [
+        'the disk of /var/lib/etcd made a 2 KiB write durable in 25.5 ms at the 99th percentile (100 writes), more '
+        'than etcd_disk_fsync_max_ms 10; etcd\'s hardware guide asks for less than 10 ms: put the data dir (or '
+        'etcd_wal_dir) on a faster disk, an SSD of its own']

@@ -10,3 +10,17 @@ from ansible_collections.quorum.etcd.plugins.filter.status_table import _human_b
 ])
 def test_sizes_read_as_etcdctl_prints_them(size, shown):
     assert _human_bytes(size) == shown
+
+
+def test_each_disk_is_reported_below_the_table_with_etcds_guide_where_it_is_slower():
+    from ansible_collections.quorum.etcd.plugins.filter.status_table import status_table
+    info = {'endpoints': [], 'healthy': True, 'cluster_id': 'c1', 'problems': []}
+    fast = {'path': '/var/lib/etcd', 'samples': 100, 'p50_ms': 0.4, 'p99_ms': 1.26, 'max_ms': 2.0}
+    slow = dict(fast, p99_ms=12.0)
+    lines = status_table(info, disks={'etcd2': slow, 'etcd1': fast, 'etcd3': None})
+    assert lines[-3:] == [
+        'disk of etcd1 (/var/lib/etcd): fsync p99 1.3 ms, median 0.4 ms, max 2.0 ms over 100 writes of 2 KiB',
+        'disk of etcd2 (/var/lib/etcd): fsync p99 12.0 ms, median 0.4 ms, max 2.0 ms over 100 writes of 2 KiB; etcd '
+        'asks for less than 10 ms',
+        'disk of etcd3: not measured']
+    assert status_table(info)[-1] == 'cluster c1: healthy'

@@ -1,6 +1,7 @@
 """quorum.etcd.host_info's probe of the host's own member, against a real etcd cluster, and its
 certificate fingerprints."""
 import base64
+import os
 import hashlib
 
 from conftest import dead_url
@@ -58,3 +59,17 @@ def test_the_certificates_of_a_pem_file_are_fingerprinted(run_module, tmp_path):
     result = run_module('host_info', dict(data_dir=str(tmp_path / 'data'),
                                           certificates=[str(pem), str(tmp_path / 'missing.crt')]))
     assert result['certificates'] == {str(pem): [hashlib.sha256(der).hexdigest()], str(tmp_path / 'missing.crt'): None}
+
+
+def test_fsync_latency_of_the_data_dirs_disk_is_measured_and_leaves_nothing(run_module, tmp_path):
+    # Before the first deploy the data dir does not exist: the nearest directory above it is measured.
+    disk = tmp_path / 'disk'
+    disk.mkdir()
+    data = disk / 'var' / 'lib' / 'etcd'
+    result = run_module('host_info', dict(data_dir=str(data), config_file=str(tmp_path / 'none.conf'),
+                                          fsync_samples=20), check=True)
+    figures = result['fsync']
+    assert figures['path'] == str(disk) and figures['samples'] == 20, figures
+    assert 0 < figures['p50_ms'] <= figures['p99_ms'] <= figures['max_ms'], figures
+    assert os.listdir(str(disk)) == [], 'the probe left a file behind'
+    assert 'fsync' not in run_module('host_info', dict(data_dir=str(data), config_file=str(tmp_path / 'none.conf')))

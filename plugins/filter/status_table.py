@@ -9,8 +9,9 @@ name: status_table
 short_description: Format a cluster_info result as an endpoint status table
 description:
   - Turns the result of M(quorum.etcd.cluster_info) into the lines of a table with the columns of
-    C(etcdctl endpoint status -w table), followed by one line per problem the module reported.
-  - With O(disks), one line per host on its disk's latency for a small durable write.
+    C(etcdctl endpoint status -w table), then the verdict and one line per problem the module reported.
+  - With O(disks), one line per host on its disk's latency for a small durable write, between the table and the
+    verdict.
 positional: _input
 options:
   _input:
@@ -98,10 +99,10 @@ def status_table(info, disks=None):
         return "|" + "|".join(" %s " % (c.center(w) if center else c.ljust(w)) for c, w in zip(cells, widths)) + "|"
 
     lines = [rule, line(rows[0], center=True), rule] + [line(r) for r in rows[1:]] + [rule]
+    lines.extend(_disk_line(host, fsync) for host, fsync in sorted((disks or {}).items()))
     problems = info.get("problems") or []
     lines.append("cluster %s: %s" % (info.get("cluster_id") or "?", "healthy" if info.get("healthy") else "NOT healthy"))
     lines.extend("- " + p for p in problems)
-    lines.extend(_disk_line(host, fsync) for host, fsync in sorted((disks or {}).items()))
     return lines
 
 

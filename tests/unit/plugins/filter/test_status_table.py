@@ -18,7 +18,8 @@ def test_each_disk_is_reported_below_the_table_with_etcds_guide_where_it_is_slow
     fast = {'path': '/var/lib/etcd', 'samples': 100, 'p50_ms': 0.4, 'p99_ms': 1.26, 'max_ms': 2.0}
     slow = dict(fast, p99_ms=12.0)
     lines = status_table(info, disks={'etcd2': slow, 'etcd1': fast, 'etcd3': None})
-    assert lines[-3:] == [
+    assert lines[-1] == 'cluster c1: healthy'
+    assert lines[-4:-1] == [
         'disk of etcd1 (/var/lib/etcd): fsync p99 1.3 ms, median 0.4 ms, max 2.0 ms over 100 writes of 2 KiB',
         'disk of etcd2 (/var/lib/etcd): fsync p99 12.0 ms, median 0.4 ms, max 2.0 ms over 100 writes of 2 KiB; etcd '
         'asks for less than 10 ms',

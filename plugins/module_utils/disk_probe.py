@@ -37,7 +37,7 @@ def fsync_latency(directory, samples):
     took = []
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        for _ in range(samples):
+        for dummy in range(samples):
             started = time.monotonic()
             os.write(fd, RECORD)
             sync(fd)

@@ -18,7 +18,8 @@ description:
     members one at a time themselves. Under a strategy that lets each host go its own way (C(free),
     C(host_pinned)), each host would reach the plan alone and members could restart together, costing the quorum.
   - Fails, naming the play and its strategy, before anything changes. The linear strategy (the default),
-    C(debug) and other collections' linear strategies (a name ending in C(_linear)) pass. Plays with C(serial) are refused by the plan itself (it lacks the hosts of later batches).
+    C(debug) and other collections' linear strategies (a name ending in C(_linear)) pass. Plays with C(serial) are
+    refused by the plan itself (it lacks the hosts of later batches).
   - Runs on the controller; no connection to the host is made.
 author:
   - quorum.etcd contributors (@quorum-etcd)

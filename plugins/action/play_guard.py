@@ -37,11 +37,12 @@ class ActionModule(ActionBase):
         dummy, settings = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         play = self._task.get_play()
         # A role's tasks see the play as written: a strategy given as a template is templated here.
-        strategy = strategy_name(self._templar.template(play.strategy) if play.strategy else play.strategy)
+        named = self._templar.template(play.strategy) if play.strategy else play.strategy
+        strategy = strategy_name(named)
         if not in_step(strategy):
             raise AnsibleActionFail(
                 "%s: play %r runs with strategy %s, under which each host plans the cluster alone and members "
                 "could restart together: run it with the linear strategy (the default); the role changes members "
-                "one at a time itself. Nothing was changed" % (settings["what"], play.get_name(), play.strategy))
+                "one at a time itself. Nothing was changed" % (settings["what"], play.get_name(), named))
         result.update(changed=False, strategy=strategy)
         return result

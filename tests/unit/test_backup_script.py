@@ -223,3 +223,38 @@ def test_the_snapshots_time_limit_grows_with_the_database(etcd_single, tmp_path)
     assert 3 + size // (4 << 20) <= used <= 3 + after // (4 << 20), (size, after, saves[0])
     assert size >= 12 << 20 and used > 3
     client.delete('/backup/timeout/', prefix=True)
+
+
+def metrics(path):
+    """{metric: value} of a textfile, after promtool has checked its format."""
+    check = subprocess.run([os.path.join(REPO, '.cache', 'prometheus', 'usr', 'bin', 'promtool'), 'check', 'metrics'],
+                           stdin=open(path), capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with open(path) as f:
+        return {line.split('{')[0]: float(line.rsplit(' ', 1)[1]) for line in f if line.startswith('etcd_')}
+
+
+def test_each_run_leaves_its_outcome_for_node_exporter_and_a_failure_keeps_the_last_success(etcd_single, tmp_path):
+    directory, textfiles = tmp_path / 'backups', tmp_path / 'textfile'
+    directory.mkdir()
+    textfiles.mkdir()
+    done = run(etcd_single, str(directory), ETCD_BACKUP_TEXTFILE_DIR=str(textfiles))
+    assert done.returncode == 0, done.stderr
+    path = str(textfiles / 'etcd_backup_unit.prom')
+    good = metrics(path)
+    assert good['etcd_backup_last_run_success'] == 1
+    snapshot = [name for name in os.listdir(str(directory)) if name.endswith('.db')]
+    assert good['etcd_backup_last_success_size_bytes'] == os.path.getsize(str(directory / snapshot[0]))
+    assert good['etcd_backup_last_success_timestamp_seconds'] == good['etcd_backup_last_run_timestamp_seconds']
+    assert 'etcd_cluster="unit"' in open(path).read()
+
+    # No member answers (and none listed by the first run: it would stand in for the seed).
+    os.unlink(str(directory / '.unit-members.json'))
+    failed = run(etcd_single, str(directory), ETCD_BACKUP_TEXTFILE_DIR=str(textfiles), ETCD_BACKUP_ENDPOINTS=dead_url())
+    assert failed.returncode == 1
+    bad = metrics(path)
+    assert bad['etcd_backup_last_run_success'] == 0
+    assert bad['etcd_backup_last_run_timestamp_seconds'] > good['etcd_backup_last_run_timestamp_seconds']
+    assert bad['etcd_backup_last_success_timestamp_seconds'] == good['etcd_backup_last_success_timestamp_seconds']
+    assert bad['etcd_backup_last_success_size_bytes'] == good['etcd_backup_last_success_size_bytes']
+    assert sorted(os.listdir(str(textfiles))) == ['etcd_backup_unit.prom']

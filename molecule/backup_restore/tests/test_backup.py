@@ -96,6 +96,15 @@ def test_the_timer_runs_every_30_minutes_on_the_first_host_only():
     assert FIRST.check_output("systemctl show %s -p TimeoutStartUSec --value", SERVICE) == "1h"
 
 
+TEXTFILE = "/var/lib/prometheus/node-exporter/etcd_backup_etcd-cluster.prom"
+
+
+def textfile_metrics():
+    """{metric: value} of the backup's textfile for node_exporter."""
+    return {line.split("{")[0]: float(line.rsplit(" ", 1)[1])
+            for line in FIRST.file(TEXTFILE).content_string.splitlines() if line.startswith("etcd_backup_")}
+
+
 def test_a_backup_started_through_systemd_saves_a_verified_snapshot_with_the_keys():
     revision = max(put(key, value) for key, value in KNOWN.items())
     before, since = snapshots(), now(FIRST)
@@ -114,6 +123,10 @@ def test_a_backup_started_through_systemd_saves_a_verified_snapshot_with_the_key
     assert len(lines) == 1 and lines[0].startswith("etcd-backup: saved %s " % path), lines
     # A follower gave it: the leader only when no follower answers.
     assert " from follower member " in lines[0], lines[0]
+    metrics = textfile_metrics()
+    assert metrics["etcd_backup_last_run_success"] == 1, metrics
+    assert metrics["etcd_backup_last_success_size_bytes"] == verified["size"], (metrics, verified)
+    print("node_exporter textfile: %s" % metrics)
     print("backup through systemd: %s, %d bytes, revision %d (last write %d)"
           % (new[0], verified["size"], verified["revision"], revision))
     print(lines[0])
@@ -156,6 +169,10 @@ def test_our_signature_with_a_wrong_secret_is_refused_and_the_unit_fails():
         run_backup(), FIRST.check_output("systemctl is-failed %s || true", SERVICE)))
     assert done[0].rc != 0
     assert done[1] == "failed"
+    metrics = textfile_metrics()
+    assert metrics["etcd_backup_last_run_success"] == 0, metrics
+    # The last success is still there for the backup-age alert.
+    assert metrics["etcd_backup_last_success_timestamp_seconds"] < metrics["etcd_backup_last_run_timestamp_seconds"]
     lines = journal_lines(FIRST, since)
     assert len(lines) == 1 and "FAILED: upload: PUT " in lines[0] and "HTTP 403 SignatureDoesNotMatch" in lines[0], lines
     print(lines[0])

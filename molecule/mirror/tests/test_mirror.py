@@ -179,6 +179,19 @@ def test_status_prints_the_lag():
     assert float(figure.group(1)) >= 0
 
 
+def test_each_heartbeat_leaves_the_lag_for_node_exporter():
+    textfile = "/var/lib/prometheus/node-exporter/etcd_mirror_etcd.prom"
+    before = MIRROR.file(textfile).mtime
+    wait_until(lambda: MIRROR.file(textfile).mtime > before, 30)
+    metrics = {line.split("{")[0]: float(line.rsplit(" ", 1)[1])
+               for line in MIRROR.file(textfile).content_string.splitlines() if line.startswith("etcd_mirror_")}
+    print("mirror textfile: %s" % metrics)
+    assert metrics["etcd_mirror_up"] == 1, metrics
+    # Known to within the heartbeat interval (5 s), and never negative.
+    assert 0 <= metrics["etcd_mirror_lag_seconds"] <= 10, metrics
+    assert 'etcd_cluster="etcd"' in MIRROR.file(textfile).content_string
+
+
 def test_a_killed_mirror_is_restarted_by_systemd():
     before = main_pid()
     assert before > 0

@@ -29,3 +29,15 @@ fi
 # Make this checkout visible to Ansible as the collection quorum.etcd.
 mkdir -p .cache/collections/ansible_collections/quorum
 ln -sfn "$PWD" .cache/collections/ansible_collections/quorum/etcd
+
+# Prometheus and promtool from Debian's package, unpacked, not installed: the tests run them as
+# plain processes, and installing would start a service.
+prometheus=.cache/prometheus
+if [ ! -x "$prometheus/usr/bin/promtool" ]; then
+  echo "deps: unpacking Debian's prometheus into $prometheus"
+  work=$(mktemp -d)
+  (cd "$work" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus >/dev/null; }; })
+  mkdir -p "$prometheus"
+  dpkg-deb -x "$work"/prometheus_*.deb "$prometheus"
+  rm -rf "$work"
+fi

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) quorum.etcd contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Prometheus targets for the members of one cluster: which of each member's metrics
+listeners a Prometheus server can reach, and every reason one cannot be scraped."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: metrics_targets
+short_description: Prometheus file_sd targets of a cluster's members, and what keeps a member from being scraped
+version_added: 0.2.0
+description:
+  - For each member, picks the first of its metrics URLs (C(metrics_urls) of the fact C(etcd_member_facts)) that
+    another host can reach, that is neither loopback nor a wildcard address.
+  - Returns the target groups of a Prometheus C(file_sd_configs) file, one per member, labelled with the cluster
+    and the member's name, and every problem at once, each naming the host and its value.
+positional: cluster
+options:
+  _input:
+    description: Each host of the cluster group and its C(etcd_member_facts) (none where the fact is not set).
+    type: dict
+    required: true
+  cluster:
+    description: The value of the C(cluster) label every target gets.
+    type: str
+    required: true
+'''
+
+EXAMPLES = r'''
+- name: Work out the targets of the members of group etcd
+  ansible.builtin.set_fact:
+    targets: "{{ dict(members | zip(facts)) | quorum.etcd.metrics_targets('etcd') }}"
+  vars:
+    members: "{{ groups['etcd'] }}"
+    facts: "{{ members | map('extract', hostvars) | map(attribute='etcd_member_facts', default=none) }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The targets and the problems.
+  type: dict
+  contains:
+    file_sd:
+      description: Target groups, each C(targets) (one C(host:port)) and C(labels) (C(cluster), C(member), and
+        C(__scheme__) for an https listener).
+      type: list
+      elements: dict
+    problems:
+      description: Why a member cannot be scraped, one line per host; empty when every member can be.
+      type: list
+      elements: str
+'''
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover - Python 2 controllers are not supported
+    from urlparse import urlsplit
+
+LOOPBACK = ('localhost', '::1')
+WILDCARD = ('0.0.0.0', '::', '')
+
+
+def _reachable(url):
+    """(host:port, scheme) of a URL another host can scrape, or None."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or '', parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ('http', 'https') or port is None:
+        return None
+    if host in LOOPBACK or host.startswith('127.') or host in WILDCARD:
+        return None
+    return ('[%s]:%d' % (host, port) if ':' in host else '%s:%d' % (host, port)), parts.scheme
+
+
+def metrics_targets(members, cluster):
+    file_sd, problems = [], []
+    for host, facts in (members or {}).items():
+        facts = facts or {}
+        urls = facts.get('metrics_urls')
+        if not facts:
+            problems.append('%s: its address is unknown (the address entry point of quorum.etcd.server did not run '
+                            'on it)' % host)
+            continue
+        if isinstance(urls, str):
+            urls = [urls]
+        found = [r for r in (_reachable(u) for u in urls or []) if r]
+        if not found:
+            problems.append('%s: etcd_metrics_urls %s has no listener Prometheus can reach (loopback or wildcard '
+                            'only); set etcd_metrics_address: member, or an address of the host, and deploy'
+                            % (host, list(urls or [])))
+            continue
+        target, scheme = found[0]
+        labels = {'cluster': cluster, 'member': facts.get('name') or host}
+        if scheme == 'https':
+            labels['__scheme__'] = 'https'
+        file_sd.append({'targets': [target], 'labels': labels})
+    return {'file_sd': file_sd, 'problems': problems}
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'metrics_targets': metrics_targets}

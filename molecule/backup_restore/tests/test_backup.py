@@ -96,7 +96,7 @@ def test_the_timer_runs_every_30_minutes_on_the_first_host_only():
     assert FIRST.check_output("systemctl show %s -p TimeoutStartUSec --value", SERVICE) == "1h"
 
 
-TEXTFILE = "/var/lib/prometheus/node-exporter/etcd_backup_etcd-cluster.prom"
+TEXTFILE = "/var/lib/prometheus/node-exporter/etcd_backup_etcd_cluster.prom"  # the name with - as _
 
 
 def textfile_metrics():

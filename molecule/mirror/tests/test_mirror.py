@@ -182,7 +182,7 @@ def test_status_prints_the_lag():
 def test_each_heartbeat_leaves_the_lag_for_node_exporter():
     textfile = "/var/lib/prometheus/node-exporter/etcd_mirror_etcd.prom"
     before = MIRROR.file(textfile).mtime
-    wait_until(lambda: MIRROR.file(textfile).mtime > before, 30)
+    wait_until("a heartbeat's metrics", lambda: MIRROR.file(textfile).mtime > before, 30)
     metrics = {line.split("{")[0]: float(line.rsplit(" ", 1)[1])
                for line in MIRROR.file(textfile).content_string.splitlines() if line.startswith("etcd_mirror_")}
     print("mirror textfile: %s" % metrics)

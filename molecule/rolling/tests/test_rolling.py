@@ -15,7 +15,7 @@ import time
 
 from restarts import (BAD_SETTING, HOSTS, NAMES, URL, URLS, break_config, leader, order, playbook, start_times,
                       started_at, starts_logged_all, stopped_at, versions, wait_until)
-from lab import admin_auth, assert_anonymous_writes_refused, client_tls
+from lab import PlaybookRun, admin_auth, assert_anonymous_writes_refused, client_tls, inventory_copy
 from writer import Writer
 
 LOCK = "/run/quorum-etcd/etcd-cluster.lock"  # etcd_run_lock_dir / etcd_cluster_token, on the group's first host
@@ -170,6 +170,21 @@ def test_a_member_down_outside_the_play_still_counts_in_the_gates():
     finally:
         HOSTS[down].check_output("systemctl start etcd")
     wait_until("every member runs", lambda: len(versions()) == len(NAMES), timeout=60)
+
+
+def test_a_group_that_lacks_a_member_of_the_cluster_is_refused_before_any_restart(tmp_path):
+    """The inventory lost a host whose member still votes: the gates would expect two members, and
+    that member would never be restarted. The run names both lists and restarts nothing."""
+    kept = NAMES[:-1]
+    inventory = inventory_copy(tmp_path, {"etcd": kept})
+    before = start_times()
+    run = PlaybookRun(inventory, "quorum.etcd.rolling_restart")
+    assert run.rc != 0, run
+    said = ("the voting members of the cluster (%s) are not the hosts of group etcd (%s; members of those in the "
+            "play: %s)" % (", ".join(sorted(NAMES)), ", ".join(kept), ", ".join(kept)))
+    print("a group without %s: %s" % (NAMES[-1], run.messages))
+    assert any(said in (m or "") for m in run.messages), run.messages
+    assert start_times() == before
 
 
 CONF = "/etc/etcd/etcd.conf"

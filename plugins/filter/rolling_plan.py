@@ -16,7 +16,7 @@ description:
   - Restarts the hosts of the play that are in the group, the followers in inventory order and the host of the
     leader last, so that the cluster changes leader at most once.
   - Refuses when the cluster's voting members are not the group's hosts (a member without a host, a host without
-    a member): the gates would expect the wrong number of members and a member would be left out.
+    a member), because the gates would expect the wrong number of members and a member would be left out.
 positional: group, group_hosts, play_hosts, cluster
 options:
   _input:

@@ -31,6 +31,9 @@ report() {
     echo "=== every stage passed"
   fi
 }
+# The stages run beside the unit tests leave their log, times and failures here.
+beside_dir=$(mktemp -d)
+trap 'report; rm -rf "$beside_dir"' EXIT
 
 # Nothing else can run without the tools.
 echo "=== deps"
@@ -57,8 +60,6 @@ if [[ " ${stages[*]} " == *" unit "* ]]; then
     [[ " ${stages[*]} " != *" $s "* ]] || beside+=("$s")
   done
 fi
-beside_dir=$(mktemp -d)
-trap 'report; rm -rf "$beside_dir"' EXIT
 run_beside() {
   trap - EXIT
   timings=() failed=()

@@ -63,6 +63,11 @@ LOOPBACK = ('localhost', '::1')
 WILDCARD = ('0.0.0.0', '::', '')
 
 
+def is_loopback(host):
+    """Whether a listener on this host name or address is reachable from this host only."""
+    return host in LOOPBACK or host.startswith('127.')
+
+
 def _reachable(url):
     """(host:port, scheme) of a URL another host can scrape, or None."""
     try:
@@ -72,7 +77,7 @@ def _reachable(url):
         return None
     if parts.scheme not in ('http', 'https') or port is None:
         return None
-    if host in LOOPBACK or host.startswith('127.') or host in WILDCARD:
+    if is_loopback(host) or host in WILDCARD:
         return None
     return ('[%s]:%d' % (host, port) if ':' in host else '%s:%d' % (host, port)), parts.scheme
 

@@ -211,7 +211,7 @@ firewalld_active:
 firewalld_ports:
   description:
     - Ports firewalld opens in its default zone both now and permanently, such as C(2379/tcp).
-    - The permanent ports are read from the zone's XML file, the running ones from C(firewall-cmd).
+    - The permanent ports are read from the zone's XML file, the running ones from firewalld over D-Bus (C(busctl)), or from C(firewall-cmd) where D-Bus does not answer.
   returned: always
   type: list
   elements: str
@@ -251,11 +251,11 @@ import pwd
 import re
 import stat
 
-from xml.etree import ElementTree
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather
 from ansible_collections.quorum.etcd.plugins.module_utils.disk_probe import fsync_latency
+from ansible_collections.quorum.etcd.plugins.module_utils.firewalld import Firewalld
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient
 from ansible_collections.quorum.etcd.plugins.module_utils.pem import file_fingerprints
 from ansible_collections.quorum.etcd.plugins.module_utils import run_lock
@@ -298,66 +298,6 @@ def _unit_is(module, question, unit):
         return False
     rc, out, err = module.run_command([systemctl, question, unit], environ_update={"LC_ALL": "C"})
     return out.strip() in ("active", "enabled")
-
-
-def _firewalld_ports(module):
-    """Ports open both in the running firewall and in its permanent configuration."""
-    running = _running_ports_dbus(module)
-    if running is None:
-        firewall_cmd = module.get_bin_path("firewall-cmd")
-        if not firewall_cmd:
-            return []
-        rc, out, err = module.run_command([firewall_cmd, "--list-ports"], environ_update={"LC_ALL": "C"})
-        if rc != 0:
-            module.fail_json(msg="firewall-cmd --list-ports failed: %s" % err.strip())
-        running = set(out.split())
-    return sorted(running & _permanent_ports())
-
-
-def _busctl_json(module, busctl, *call):
-    rc, out, err = module.run_command([busctl, "--json=short", "call", "org.fedoraproject.FirewallD1",
-                                       "/org/fedoraproject/FirewallD1"] + list(call),
-                                      environ_update={"LC_ALL": "C"})
-    if rc != 0:
-        return None
-    try:
-        return json.loads(out)["data"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _running_ports_dbus(module):
-    """The running firewall's ports asked over D-Bus (a few ms; firewall-cmd takes a quarter
-    of a second), or None when busctl cannot tell."""
-    busctl = module.get_bin_path("busctl")
-    if not busctl:
-        return None
-    zone = _busctl_json(module, busctl, "org.fedoraproject.FirewallD1", "getDefaultZone")
-    if not zone:
-        return None
-    ports = _busctl_json(module, busctl, "org.fedoraproject.FirewallD1.zone", "getPorts", "s", zone[0])
-    if ports is None:
-        return None
-    return {"%s/%s" % (port, protocol) for port, protocol in ports[0]}
-
-
-def _permanent_ports():
-    # Reading the zone file saves a second, slow firewall-cmd run.
-    zone = "public"
-    try:
-        with open("/etc/firewalld/firewalld.conf") as conf:
-            for line in conf:
-                if line.startswith("DefaultZone="):
-                    zone = line.split("=", 1)[1].strip()
-    except FileNotFoundError:
-        pass
-    for directory in ("/etc/firewalld/zones", "/usr/lib/firewalld/zones"):
-        try:
-            root = ElementTree.parse(os.path.join(directory, zone + ".xml")).getroot()
-        except (FileNotFoundError, ElementTree.ParseError):
-            continue
-        return {"%s/%s" % (p.get("port"), p.get("protocol")) for p in root.findall("port")}
-    return set()
 
 
 def _path(path):
@@ -484,7 +424,7 @@ def main():
         service_enabled=_unit_is(module, "is-enabled", module.params["service"]),
         lock_note=lock_note,
     )
-    result["firewalld_ports"] = _firewalld_ports(module) if result["firewalld_active"] else []
+    result["firewalld_ports"] = sorted(Firewalld(module).open_ports()) if result["firewalld_active"] else []
     result["cluster"] = _cluster(module.params["probe"], result["config"])
     result["certificates"] = {path: file_fingerprints(path) for path in module.params["certificates"]}
     if module.params["fsync_samples"] > 0:

@@ -131,6 +131,7 @@ options:
     description:
       - Ports such as V(2379/tcp) to open in firewalld's default zone, in the running firewall and permanently;
         each missing one is added, none is removed.
+      - Ports are added over D-Bus (C(busctl)), or with C(firewall-cmd) where D-Bus does not answer.
       - Fails, naming the port, when firewalld does not run.
     type: list
     elements: str
@@ -178,6 +179,7 @@ import pwd
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.quorum.etcd.plugins.module_utils.firewalld import Firewalld
 
 FILE_OPTIONS = dict(
     path=dict(type='path', required=True),
@@ -348,20 +350,9 @@ def ensure_ports(module, ports, changed):
     """Open each port in the running firewall and in the permanent configuration."""
     if not ports:
         return
-    firewall_cmd = module.get_bin_path('firewall-cmd')
-    if not firewall_cmd:
-        module.fail_json(msg='firewalld_ports %s: firewall-cmd is not installed' % ', '.join(ports))
-    missing = []
-    for scope in ([], ['--permanent']):
-        rc, out, err = module.run_command([firewall_cmd] + scope + ['--list-ports'], environ_update={'LC_ALL': 'C'})
-        if rc != 0:
-            module.fail_json(msg='firewalld_ports %s: firewall-cmd %s--list-ports failed: %s'
-                             % (', '.join(ports), ' '.join(scope + ['']), (err or out).strip()))
-        todo = [p for p in ports if p not in out.split()]
-        missing.extend(p for p in todo if p not in missing)
-        if todo and not module.check_mode:
-            module.run_command([firewall_cmd] + scope + ['--add-port=%s' % p for p in todo], check_rc=True)
-    changed.extend('firewalld port %s' % p for p in ports if p in missing)
+    firewall = Firewalld(module, label='firewalld_ports %s' % ', '.join(ports))
+    missing = firewall.add(ports, check_mode=module.check_mode)
+    changed.extend('firewalld port %s' % p for p in missing)
 
 
 def main():

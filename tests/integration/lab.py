@@ -17,6 +17,18 @@ INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE")
 SCENARIO_DIR = os.environ.get("MOLECULE_SCENARIO_DIRECTORY")
 
 
+def wait_until(what, check, timeout=30, step=0.2):
+    """Poll check() until it returns something true; returns (that value, the seconds it took).
+    The timeout is a failure condition, not a speed target."""
+    started = time.monotonic()
+    while True:
+        found = check()
+        if found:
+            return found, time.monotonic() - started
+        assert time.monotonic() - started < timeout, "gave up after %d s waiting until %s" % (timeout, what)
+        time.sleep(step)
+
+
 def _runner():
     """testinfra's reader of molecule's inventory, one per run: each new one runs ansible-inventory,
     and client_url() and client_tls() ask for variables many times per test."""

@@ -16,7 +16,7 @@ import time
 import requests
 import yaml
 
-from lab import INVENTORY, PlaybookRun, admin_auth, client_tls
+from lab import INVENTORY, PlaybookRun, admin_auth, client_tls, wait_until
 from test_maintain import HOSTS, NAMES, URLS
 from writer import Writer
 
@@ -34,16 +34,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_until(what, check, deadline=DEADLINE):
-    started = time.monotonic()
-    while True:
-        found = check()
-        if found:
-            return found, time.monotonic() - started
-        assert time.monotonic() - started < deadline, "no %s within %d s" % (what, deadline)
-        time.sleep(0.5)
 
 
 def monitoring(tmp_path):
@@ -85,7 +75,7 @@ def test_prometheus_scrapes_every_member_and_fires_member_down_for_a_stopped_one
             up = {t["labels"]["member"] for t in active if t["health"] == "up" and t["labels"].get("cluster") == "etcd"}
             return active if up == set(NAMES) else None
 
-        active, took = wait_until("scrape of every member", targets_up)
+        active, took = wait_until("scrape of every member", targets_up, DEADLINE)
         print("prometheus scrapes %s after %.1f s" % (sorted(t["scrapeUrl"] for t in active), took))
 
         def query(expr):
@@ -110,14 +100,14 @@ def test_prometheus_scrapes_every_member_and_fires_member_down_for_a_stopped_one
                 def firing():
                     return [a for a in alerts("EtcdMemberDown") if a["state"] == "firing"]
 
-                fired, took = wait_until("EtcdMemberDown firing", firing)
+                fired, took = wait_until("EtcdMemberDown firing", firing, DEADLINE)
                 print("EtcdMemberDown fired %.1f s after %s stopped: %s" % (took, stopped, fired[0]["annotations"]["summary"]))
                 assert [a["labels"]["member"] for a in fired] == [stopped], fired
                 # Two of three still answer: the quorum alert stays quiet.
                 assert alerts("EtcdInsufficientMembers") == []
             finally:
                 HOSTS[stopped].check_output("systemctl start etcd")
-            _, took = wait_until("EtcdMemberDown resolved", lambda: not alerts("EtcdMemberDown"))
+            _, took = wait_until("EtcdMemberDown resolved", lambda: not alerts("EtcdMemberDown"), DEADLINE)
             print("EtcdMemberDown resolved %.1f s after %s started again" % (took, stopped))
         report = writer.verify(URLS)
         assert report["lost"] == 0, report

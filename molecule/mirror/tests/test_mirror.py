@@ -20,7 +20,7 @@ import time
 import requests
 
 import lab
-from lab import INVENTORY, PlaybookRun, address, hosts
+from lab import INVENTORY, PlaybookRun, address, hosts, wait_until
 from writer import Writer
 
 PRIMARY = hosts("etcd")[0]
@@ -59,22 +59,13 @@ def put(group, url, key, value):
     answer.raise_for_status()
 
 
-def wait_until(what, check, deadline=DEADLINE):
-    """Poll check() until it is true; returns the seconds it took, fails after the deadline."""
-    started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < deadline, "no %s within %d s" % (what, deadline)
-        time.sleep(0.2)
-    return time.monotonic() - started
-
-
 STAGE_TLS = "quorum.etcd.mirror : Create the mirror's directories and copy the TLS files from the controller for checking"
 
 
 def heartbeat_moves():
     """The heartbeat written to the primary changes within a few intervals."""
     first = get("etcd", PRIMARY_URLS[0], HEARTBEAT)
-    wait_until("new heartbeat on the primary", lambda: get("etcd", PRIMARY_URLS[0], HEARTBEAT) != first, deadline=30)
+    wait_until("new heartbeat on the primary", lambda: get("etcd", PRIMARY_URLS[0], HEARTBEAT) != first, 30)
     return True
 
 
@@ -101,8 +92,8 @@ def test_writes_on_the_primary_reach_the_standby():
         time.sleep(5)
     writer.verify(PRIMARY_URLS)
     last = max(writer.acknowledged)
-    took = wait_until("last acknowledged write on the standby",
-                      lambda: get("standby", STANDBY_URLS[0], last) == writer.acknowledged[last])
+    _, took = wait_until("last acknowledged write on the standby",
+                         lambda: get("standby", STANDBY_URLS[0], last) == writer.acknowledged[last], DEADLINE)
     print("mirror: %d writes in 5 s; the last reached the standby %.2f s after the writer stopped"
           % (len(writer.acknowledged), took))
     # Every acknowledged write, read through the standby, with the same value.
@@ -114,7 +105,8 @@ def test_writes_on_the_primary_reach_the_standby():
     # One key on its own: the delay of a single change.
     stamp = "%.6f" % time.time()
     put("etcd", PRIMARY_URLS[0], "/mirror/single", stamp)
-    took = wait_until("single key on the standby", lambda: get("standby", STANDBY_URLS[0], "/mirror/single") == stamp)
+    _, took = wait_until("single key on the standby", lambda: get("standby", STANDBY_URLS[0], "/mirror/single") == stamp,
+                         DEADLINE)
     print("mirror: one key reached the standby in %.2f s" % took)
 
 
@@ -196,16 +188,16 @@ def test_a_killed_mirror_is_restarted_by_systemd():
     before = main_pid()
     assert before > 0
     MIRROR.run("kill -KILL %d" % before)
-    took = wait_until("new mirror process", lambda: main_pid() not in (0, before)
-                      and MIRROR.service(SERVICE).is_running)
+    _, took = wait_until("new mirror process", lambda: main_pid() not in (0, before)
+                         and MIRROR.service(SERVICE).is_running, DEADLINE)
     print("mirror: killed process %d, systemd started %d %.1f s later" % (before, main_pid(), took))
     restarts = int(MIRROR.check_output("systemctl show %s -p NRestarts --value" % SERVICE))
     assert restarts >= 1
     # The new process mirrors: a key written now reaches the standby.
     stamp = "%.6f" % time.time()
     put("etcd", PRIMARY_URLS[0], "/mirror/after-kill", stamp)
-    took = wait_until("key written after the restart on the standby",
-                      lambda: get("standby", STANDBY_URLS[0], "/mirror/after-kill") == stamp)
+    _, took = wait_until("key written after the restart on the standby",
+                         lambda: get("standby", STANDBY_URLS[0], "/mirror/after-kill") == stamp, DEADLINE)
     print("mirror: after the restart a key reached the standby in %.2f s" % took)
 
 

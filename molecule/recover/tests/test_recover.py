@@ -21,7 +21,7 @@ import subprocess
 import time
 
 import lab
-from lab import INVENTORY, PlaybookRun, address, etcdctl_json, hosts, inventory_copy
+from lab import INVENTORY, PlaybookRun, address, etcdctl_json, hosts, inventory_copy, wait_until
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("etcd")}
@@ -99,13 +99,6 @@ def leader():
     found = etcdctl_json(HOSTS[NAMES[0]], "member", "list")["members"]
     lead = status(NAMES[0])["leader"]
     return next(m["name"] for m in found if m["ID"] == lead)
-
-
-def wait_until(what, condition, timeout, step=0.5):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "gave up after %d s waiting until %s" % (timeout, what)
-        time.sleep(step)
 
 
 def moved_aside(name, pattern):
@@ -360,7 +353,6 @@ def test_recover_quorum_changes_nothing_while_the_cluster_has_its_quorum():
         assert not any(HOSTS[n].file(DROPIN).exists for n in NAMES)
     finally:
         HOSTS[down].check_output("systemctl start etcd")
-
 
 
 def voters_seen_by(host):

@@ -2,11 +2,10 @@
 restarts their journal logged, the leader and versions as etcd reports them, and playbook runs
 with their time printed. Only the scenario's own lab addresses are contacted."""
 
-import time
 
 import requests
 
-from lab import INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, log_in, session
+from lab import INVENTORY, PlaybookRun, address, admin_auth, client_tls, client_url, hosts, log_in, session, wait_until
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("etcd")}
@@ -101,13 +100,6 @@ def playbook(name, *args):
 def break_config(name):
     """One bad line in the member's environment file: etcd refuses to start with it."""
     HOSTS[name].check_output("echo '%s' >> /etc/etcd/etcd.conf" % BAD_SETTING)
-
-
-def wait_until(what, condition, timeout=30, step=0.2):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "gave up after %d s waiting until %s" % (timeout, what)
-        time.sleep(step)
 
 
 def roll_to(playbook_name, source, target):

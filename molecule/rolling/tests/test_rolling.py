@@ -14,8 +14,8 @@ import threading
 import time
 
 from restarts import (BAD_SETTING, HOSTS, NAMES, URL, URLS, break_config, leader, order, playbook, start_times,
-                      started_at, starts_logged_all, stopped_at, versions, wait_until)
-from lab import PlaybookRun, admin_auth, assert_anonymous_writes_refused, client_tls, inventory_copy
+                      started_at, starts_logged_all, stopped_at, versions)
+from lab import PlaybookRun, admin_auth, assert_anonymous_writes_refused, client_tls, inventory_copy, wait_until
 from writer import Writer
 
 LOCK = "/run/quorum-etcd/etcd-cluster.lock"  # etcd_run_lock_dir / etcd_cluster_token, on the group's first host

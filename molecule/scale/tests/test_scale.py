@@ -17,7 +17,7 @@ import time
 import requests
 
 import lab
-from lab import ETCDCTL, PlaybookRun, adhoc_module, address, client_tls, etcdctl_json, hosts, inventory_copy
+from lab import ETCDCTL, PlaybookRun, adhoc_module, address, client_tls, etcdctl_json, hosts, inventory_copy, wait_until
 from writer import Writer
 
 HOSTS = {h.backend.name: h for h in hosts("all")}
@@ -88,13 +88,6 @@ def unit(name, *props):
 
 def started_at(name):
     return int(unit(name, "ActiveEnterTimestampMonotonic")["ActiveEnterTimestampMonotonic"])
-
-
-def wait_until(what, condition, timeout, step=0.5):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "gave up after %d s waiting until %s" % (timeout, what)
-        time.sleep(step)
 
 
 class MemberWatch:

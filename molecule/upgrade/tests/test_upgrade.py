@@ -16,7 +16,8 @@ import pytest
 
 from lab import SCENARIO_DIR, admin_auth, client_tls
 from restarts import (BAD_SETTING, HOSTS, NAMES, URLS, cluster_version, leader, order, playbook, roll_to,
-                      start_times, stopped_at, versions, wait_until)
+                      start_times, stopped_at, versions)
+from lab import wait_until
 from writer import Writer
 
 UPGRADE = "quorum.etcd.upgrade"

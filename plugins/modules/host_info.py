@@ -211,7 +211,8 @@ firewalld_active:
 firewalld_ports:
   description:
     - Ports firewalld opens in its default zone both now and permanently, such as C(2379/tcp).
-    - The permanent ports are read from the zone's XML file, the running ones from firewalld over D-Bus (C(busctl)), or from C(firewall-cmd) where D-Bus does not answer.
+    - The permanent ports are read from the zone's XML file, the running ones from firewalld over D-Bus (C(busctl)),
+      or from C(firewall-cmd) where D-Bus does not answer.
   returned: always
   type: list
   elements: str

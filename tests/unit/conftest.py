@@ -156,9 +156,11 @@ class Etcd(object):
         args = [os.path.join(self.bindir, 'etcd'), '--name', self.name, '--data-dir', self.data_dir,
                 '--listen-client-urls', self.client_url, '--advertise-client-urls', self.client_url,
                 '--listen-peer-urls', self.peer_url, '--initial-advertise-peer-urls', self.peer_url,
-                '--initial-cluster', initial_cluster, '--initial-cluster-state', state,
+                '--initial-cluster-state', state,
                 '--initial-cluster-token', token, '--logger', 'zap', '--log-level', 'warn',
                 '--heartbeat-interval', '50', '--election-timeout', '500'] + list(extra)
+        if initial_cluster is not None:  # None: the member bootstraps through discovery flags in extra
+            args += ['--initial-cluster', initial_cluster]
         with open(self.log_path, 'ab') as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
 

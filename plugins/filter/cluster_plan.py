@@ -79,6 +79,20 @@ options:
     description: Let a new member start in a data directory that holds other files.
     type: bool
     default: false
+  bootstrap:
+    description:
+      - How the hosts of a new cluster find each other, V(static) (the initial cluster) or V(discovery) (etcd's v3
+        discovery, etcd 3.6 and later); a joiner and any host of a running cluster is given the initial cluster.
+    type: str
+    default: static
+    version_added: 0.2.0
+  discovery:
+    description:
+      - With O(bootstrap=discovery), the discovery service, C(endpoints) (its client URLs) and C(token), and the
+        paths on the hosts of its CA (C(ca_file)) and of a client certificate and key (C(cert_file), C(key_file)),
+        and those files on the controller (C(ca_src), C(cert_src), C(key_src)), which must exist.
+    type: dict
+    version_added: 0.2.0
 '''
 
 EXAMPLES = r'''
@@ -103,8 +117,10 @@ _value:
       description: Whether a cluster answered.
       type: bool
     hosts:
-      description: Per play host, its part (member, joining, leaving, initialized, data_dir_used) and the
-        initial_cluster, initial_cluster_state and initial_cluster_token it starts with.
+      description: Per play host, its part (member, joining, leaving, initialized, data_dir_used), the
+        initial_cluster, initial_cluster_state and initial_cluster_token it starts with, and whether it starts
+        through the discovery service (discovery, also true for a member that did) with its ETCD_DISCOVERY_*
+        settings (discovery_settings, a member's own for one that started so).
       type: dict
     staying:
       description: Hosts of the group that stay members, in inventory order.
@@ -139,6 +155,14 @@ _value:
     leader_host:
       description: The host of the current leader ('' when none or unknown).
       type: str
+    discovery_hosts:
+      description: Hosts that bootstrap a new cluster through the discovery service in this run, in play order.
+      type: list
+      version_added: 0.2.0
+    discovery_members:
+      description: Those hosts' members as they register in the discovery service, each C(name=peer URL).
+      type: list
+      version_added: 0.2.0
     peer_url_changes:
       description:
         - By host, the members whose peer URL this run changes (C(name), C(id), C(from), C(to)); the change is sent
@@ -146,9 +170,11 @@ _value:
       type: dict
 '''
 
+import os
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.quorum.etcd.plugins.filter.started_with import started_with
 
 
 def _get(mapping, *path):
@@ -263,7 +289,8 @@ def _rebuilt(ran, members, probe, remove_members):
 
 
 def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_group='etcd', membership_changes=False,
-                 remove_members=None, allow_even_members=False, allow_nonempty_data_dir=False):
+                 remove_members=None, allow_even_members=False, allow_nonempty_data_dir=False, bootstrap='static',
+                 discovery=None):
     if not isinstance(group, (list, tuple)):
         raise AnsibleFilterError('cluster_plan expects the list of the group\'s hosts, got %r' % (group,))
     remove_members = list(remove_members or [])
@@ -375,7 +402,7 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         problems.append('a member was added but has not started (peer URLs %s); the quorum.etcd.scale playbook '
                         'completes or removes it' % ', '.join(pending))
 
-    bootstrap = ','.join('%s=%s' % (views[h]['name'], views[h]['peer_url']) for h in staying)
+    static_cluster = ','.join('%s=%s' % (views[h]['name'], views[h]['peer_url']) for h in staying)
     # Members now (less those being removed), then each joiner up to and including this one:
     # a joining member starts with the cluster as it will be when it joins.
     current = ['%s=%s' % (m['name'], url) for m in members if m.get('name') and m.get('id') not in removed_ids
@@ -383,18 +410,27 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
     for host in order:
         part, info = hosts[host], views[host]['info']
         config = _get(info, 'config') or {}
-        # etcd reads the ETCD_INITIAL_* settings only at a member's first start: a member keeps them.
-        frozen = config if part['member'] and 'ETCD_INITIAL_CLUSTER' in config else {}
+        frozen = started_with(config) if part['member'] else {}
         if part['joining']:
             before = joiners[:joiners.index(host) + 1]
             cluster = ','.join(current + ['%s=%s' % (views[j]['name'], views[j]['peer_url']) for j in before
                                           if views[j]['name'] not in member_names or views[j]['name'] in rebuilt])
         else:
-            cluster = bootstrap
+            cluster = static_cluster
         part['initial_cluster'] = frozen.get('ETCD_INITIAL_CLUSTER', cluster)
         part['initial_cluster_state'] = frozen.get('ETCD_INITIAL_CLUSTER_STATE',
                                                    'existing' if part['joining'] else 'new')
         part['initial_cluster_token'] = frozen.get('ETCD_INITIAL_CLUSTER_TOKEN', token)
+        # A new cluster's members find each other through the discovery service; a member that did keeps
+        # its discovery settings; a joiner, or any host of a running cluster, is given the initial cluster.
+        part['discovery'] = 'ETCD_DISCOVERY_ENDPOINTS' in frozen or (
+            not frozen and bootstrap == 'discovery' and not live and not part['joining'])
+        part['discovery_settings'] = (
+            dict((k, v) for k, v in frozen.items() if k.startswith('ETCD_DISCOVERY_')) if part['member']
+            else discovery_settings(discovery or {}) if part['discovery'] else {})
+    discovery_hosts = [h for h in order if hosts[h]['discovery'] and not hosts[h]['member']]
+    if discovery_hosts:
+        problems += _discovery_problems(version, discovery or {}, discovery_hosts)
 
     # A member whose peer URL changes (its peers moving to TLS, quorum.etcd.enable_tls) is given the new one
     # through the API right before its own restart (maintenance/restart_member.yml): the others reach it
@@ -447,7 +483,48 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         # {host: {name, id, from, to}}: peer URLs changed right before the member's restart.
         'peer_url_changes': peer_url_changes,
         'leader_host': next((h for h in order if views[h]['name'] == leader_name), '') if leader_name else '',
+        # Hosts that bootstrap the new cluster through the discovery service in this run.
+        'discovery_hosts': discovery_hosts,
+        'discovery_members': ['%s=%s' % (views[h]['name'], views[h]['peer_url']) for h in discovery_hosts],
     }
+
+
+def discovery_settings(discovery):
+    """etcd.conf's ETCD_DISCOVERY_* settings of a member that bootstraps through the discovery service."""
+    endpoints = list(discovery.get('endpoints') or [])
+    settings = {'ETCD_DISCOVERY_ENDPOINTS': ','.join(endpoints), 'ETCD_DISCOVERY_TOKEN': discovery.get('token') or '',
+                # etcd talks plain HTTP to the discovery service unless told otherwise.
+                'ETCD_DISCOVERY_INSECURE_TRANSPORT': 'false' if any(
+                    str(e).startswith('https://') for e in endpoints) else 'true'}
+    for key, name in (('ca_file', 'ETCD_DISCOVERY_CACERT'), ('cert_file', 'ETCD_DISCOVERY_CERT'),
+                      ('key_file', 'ETCD_DISCOVERY_KEY')):
+        if discovery.get(key):
+            settings[name] = discovery[key]
+    return settings
+
+
+def _discovery_problems(version, discovery, hosts):
+    problems, endpoints = [], discovery.get('endpoints')
+    parts = re.match(r'^(\d+)\.(\d+)\.', str(version))
+    if parts and (int(parts.group(1)), int(parts.group(2))) < (3, 6):
+        problems.append('etcd_bootstrap discovery: etcd %s has no v3 discovery (etcd 3.6 and later do); bootstrap '
+                        '%s with etcd_bootstrap static' % (version, ', '.join(hosts)))
+    if not endpoints:
+        problems.append('etcd_bootstrap discovery needs etcd_discovery_endpoints, the client URLs of the discovery '
+                        'service, for %s' % ', '.join(hosts))
+    if not discovery.get('token') or '/' in str(discovery.get('token')):
+        problems.append('etcd_discovery_token %r must be a non-empty name without /' % (discovery.get('token'),))
+    for key, name in (('ca_src', 'etcd_discovery_ca_src'), ('cert_src', 'etcd_discovery_client_cert_src'),
+                      ('key_src', 'etcd_discovery_client_key_src')):
+        if discovery.get(key) and not os.path.isfile(discovery[key]):
+            problems.append('%s %s: no such file on the controller' % (name, discovery[key]))
+    if bool(discovery.get('cert_file')) != bool(discovery.get('key_file')):
+        problems.append('etcd_discovery_client_cert_src and etcd_discovery_client_key_src go together; one is empty')
+    bad = [e for e in endpoints or [] if not re.match(r'^https?://[^/]+/?$', str(e))]
+    if bad:
+        problems.append('etcd_discovery_endpoints must be http:// or https:// URLs of host and port; not: %s'
+                        % ', '.join(str(e) for e in bad))
+    return problems
 
 
 class FilterModule(object):

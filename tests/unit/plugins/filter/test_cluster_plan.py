@@ -382,3 +382,61 @@ def test_a_peer_url_that_changes_is_planned_for_the_members_own_restart():
         'etcd2: the peer URL of member etcd2 changes from http://10.0.0.2:2380 to https://10.0.0.2:2380, which is '
         'done right before the member restarts, and etcd does not run there: start it first']
     assert plan(hostvars, probe([member(n) for n in (1, 2, 3)], leader=1))['peer_url_changes'] == {}
+
+
+DISCOVERY = {'endpoints': ['https://10.0.9.1:2379'], 'token': 'tok', 'ca_file': '/etc/etcd/discovery-ca.crt',
+             'cert_file': '', 'key_file': ''}
+
+
+def test_a_fresh_cluster_bootstraps_through_the_discovery_service_and_keeps_those_settings():
+    result = plan({'etcd%d' % n: host(n) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
+                  bootstrap='discovery', discovery=DISCOVERY)
+    assert result['problems'] == []
+    assert result['discovery_hosts'] == ['etcd1', 'etcd2', 'etcd3']
+    assert result['discovery_members'] == ['etcd%d=https://10.0.0.%d:2380' % (n, n) for n in (1, 2, 3)]
+    settings = {'ETCD_DISCOVERY_ENDPOINTS': 'https://10.0.9.1:2379', 'ETCD_DISCOVERY_TOKEN': 'tok',
+                'ETCD_DISCOVERY_INSECURE_TRANSPORT': 'false', 'ETCD_DISCOVERY_CACERT': '/etc/etcd/discovery-ca.crt'}
+    assert all(part['discovery'] and part['discovery_settings'] == settings for part in result['hosts'].values())
+
+    # Once running, each member keeps what it started with, whatever the inventory says now.
+    started = dict(settings, ETCD_INITIAL_CLUSTER_STATE='new', ETCD_INITIAL_CLUSTER_TOKEN='etcd-cluster')
+    members = {'etcd%d' % n: host(n, initialized=True, config=dict(started, ETCD_NAME='etcd%d' % n)) for n in (1, 2, 3)}
+    again = plan(members, probe([member(1), member(2), member(3)], leader=1), bootstrap='static')
+    assert again['problems'] == [] and again['discovery_hosts'] == []
+    for part in again['hosts'].values():
+        assert part['discovery'] and part['discovery_settings'] == settings
+        assert part['initial_cluster_state'] == 'new' and part['initial_cluster_token'] == 'etcd-cluster'
+
+
+def test_a_host_that_joins_a_cluster_bootstrapped_through_discovery_gets_the_initial_cluster():
+    started = {'ETCD_DISCOVERY_ENDPOINTS': 'http://10.0.9.1:2379', 'ETCD_DISCOVERY_TOKEN': 'tok',
+               'ETCD_INITIAL_CLUSTER_STATE': 'new'}
+    hostvars = {'etcd%d' % n: host(n, initialized=True, config=started) for n in (1, 2, 3)}
+    hostvars['etcd4'] = host(4)
+    result = plan(hostvars, probe([member(1), member(2), member(3)], leader=1), membership_changes=True,
+                  bootstrap='discovery', discovery=DISCOVERY, allow_even_members=True)
+    assert result['problems'] == [] and result['joiners'] == ['etcd4'] and result['discovery_hosts'] == []
+    joiner = result['hosts']['etcd4']
+    assert joiner['discovery'] is False and joiner['discovery_settings'] == {}
+    assert joiner['initial_cluster_state'] == 'existing' and 'etcd4=https://10.0.0.4:2380' in joiner['initial_cluster']
+
+
+def test_every_problem_of_a_discovery_bootstrap_is_listed_at_once(tmp_path):
+    bad = {'endpoints': ['10.0.9.1:2379', 'https://10.0.9.2:2379/v3'], 'token': 'a/b', 'cert_file': '/x.crt',
+           'key_file': '', 'ca_src': str(tmp_path / 'missing-ca.crt')}
+    result = plan({'etcd%d' % n: host(n) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
+                  version='3.5.35', bootstrap='discovery', discovery=bad)
+    text = '; '.join(result['problems'])
+    for part in ('etcd 3.5.35 has no v3 discovery', "etcd_discovery_token 'a/b'",
+                 'etcd_discovery_ca_src %s: no such file on the controller' % (tmp_path / 'missing-ca.crt'),
+                 'etcd_discovery_client_cert_src and etcd_discovery_client_key_src go together',
+                 'not: 10.0.9.1:2379, https://10.0.9.2:2379/v3'):
+        assert part in text
+    assert len(result['problems']) == 5
+    none = plan({'etcd%d' % n: host(n) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
+                bootstrap='discovery', discovery={'token': 'tok'})
+    assert none['problems'] == ['etcd_bootstrap discovery needs etcd_discovery_endpoints, the client URLs of the '
+                                'discovery service, for etcd1, etcd2, etcd3']
+    # A static bootstrap does not look at the discovery settings.
+    assert plan({'etcd%d' % n: host(n) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
+                discovery=bad)['problems'] == []

@@ -174,7 +174,7 @@ import os
 import re
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.quorum.etcd.plugins.filter.started_with import started_with
+from ansible_collections.quorum.etcd.plugins.filter.started_with import discovery_kept, started_with
 
 
 def _get(mapping, *path):
@@ -421,14 +421,17 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         part['initial_cluster_state'] = frozen.get('ETCD_INITIAL_CLUSTER_STATE',
                                                    'existing' if part['joining'] else 'new')
         part['initial_cluster_token'] = frozen.get('ETCD_INITIAL_CLUSTER_TOKEN', token)
-        # A new cluster's members find each other through the discovery service; a member that did keeps
-        # its discovery settings; a joiner, or any host of a running cluster, is given the initial cluster.
-        part['discovery'] = 'ETCD_DISCOVERY_ENDPOINTS' in frozen or (
-            not frozen and bootstrap == 'discovery' and not live and not part['joining'])
-        part['discovery_settings'] = (
-            dict((k, v) for k, v in frozen.items() if k.startswith('ETCD_DISCOVERY_')) if part['member']
-            else discovery_settings(discovery or {}) if part['discovery'] else {})
-    discovery_hosts = [h for h in order if hosts[h]['discovery'] and not hosts[h]['member']]
+        # A host with member data keeps the discovery settings it started with, even while its cluster is
+        # down; a host that starts a new cluster finds the others through the discovery service; a joiner,
+        # a host that leaves and any host of a running cluster are given the initial cluster.
+        kept = discovery_kept(config) if part['member'] or part['initialized'] else {}
+        part['bootstraps_by_discovery'] = (not kept and not frozen and bootstrap == 'discovery' and not live
+                                           and not part['joining'] and not part['initialized']
+                                           and views[host]['state'] != 'absent')
+        part['discovery'] = bool(kept) or part['bootstraps_by_discovery']
+        part['discovery_settings'] = kept or (
+            discovery_settings(discovery or {}) if part['bootstraps_by_discovery'] else {})
+    discovery_hosts = [h for h in order if hosts[h]['bootstraps_by_discovery']]
     if discovery_hosts:
         problems += _discovery_problems(version, discovery or {}, discovery_hosts)
 
@@ -513,13 +516,19 @@ def _discovery_problems(version, discovery, hosts):
         problems.append('etcd_bootstrap discovery needs etcd_discovery_endpoints, the client URLs of the discovery '
                         'service, for %s' % ', '.join(hosts))
     if not discovery.get('token') or '/' in str(discovery.get('token')):
-        problems.append('etcd_discovery_token %r must be a non-empty name without /' % (discovery.get('token'),))
+        problems.append('etcd_discovery_token %r of %s must be a non-empty name without /'
+                        % (discovery.get('token'), ', '.join(hosts)))
     for key, name in (('ca_src', 'etcd_discovery_ca_src'), ('cert_src', 'etcd_discovery_client_cert_src'),
                       ('key_src', 'etcd_discovery_client_key_src')):
         if discovery.get(key) and not os.path.isfile(discovery[key]):
             problems.append('%s %s: no such file on the controller' % (name, discovery[key]))
-    if bool(discovery.get('cert_file')) != bool(discovery.get('key_file')):
-        problems.append('etcd_discovery_client_cert_src and etcd_discovery_client_key_src go together; one is empty')
+    if bool(discovery.get('cert_src')) != bool(discovery.get('key_src')):
+        problems.append('etcd_discovery_client_cert_src %r and etcd_discovery_client_key_src %r go together; one is '
+                        'empty' % (discovery.get('cert_src') or '', discovery.get('key_src') or ''))
+    schemes = sorted(set(str(e).split('://')[0] for e in endpoints or [] if '://' in str(e)))
+    if len(schemes) > 1:
+        problems.append('etcd_discovery_endpoints mix %s: the members reach the discovery service one way, '
+                        'with TLS or without' % ' and '.join(schemes))
     bad = [e for e in endpoints or [] if not re.match(r'^https?://[^/]+/?$', str(e))]
     if bad:
         problems.append('etcd_discovery_endpoints must be http:// or https:// URLs of host and port; not: %s'

@@ -58,6 +58,7 @@ _value:
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.quorum.etcd.plugins.filter.started_with import DISCOVERY_KEYS, INITIAL_KEYS
 
 # Settings whose acceptance differs between the minor versions the collection deploys (3.5 to 3.7).
 #   since:   the first minor version that accepts it (None: every one)
@@ -136,6 +137,10 @@ def _why(setting, version):
     return '%s is not accepted by etcd %s (%s)%s' % (setting, minor, when, instead)
 
 
+# The settings the server role writes to bootstrap a member (etcd.conf.j2, plugins/filter/started_with.py).
+BOOTSTRAP_SETTINGS = INITIAL_KEYS + DISCOVERY_KEYS + ('ETCD_DISCOVERY_SRV', 'ETCD_DISCOVERY_SRV_NAME', 'ETCD_DISCOVERY')
+
+
 def config_problems(settings, version, feature_gates=None):
     if not isinstance(settings, dict):
         raise AnsibleFilterError('config_problems expects a mapping of ETCD_* setting to value, got %r' % (settings,))
@@ -146,6 +151,10 @@ def config_problems(settings, version, feature_gates=None):
         if not str(setting).startswith('ETCD_'):
             problems.append('%s is not an etcd setting: etcd_extra_config takes ETCD_* variables such as '
                             'ETCD_CORRUPT_CHECK_TIME.' % setting)
+        elif setting in BOOTSTRAP_SETTINGS:
+            problems.append('%s is written by the role for a member\'s first start (etcd_bootstrap, the cluster\'s '
+                            'plan): remove it from etcd_extra_config; etcd refuses an initial cluster beside '
+                            'discovery settings.' % setting)
         elif setting == 'ETCD_FEATURE_GATES':
             problems.append('ETCD_FEATURE_GATES is written by the role from etcd_feature_gates, for the version it '
                             'deploys: set etcd_feature_gates instead of etcd_extra_config.')

@@ -14,8 +14,10 @@ version_added: 0.2.0
 description:
   - etcd reads C(ETCD_INITIAL_CLUSTER*) and C(ETCD_DISCOVERY_*) only at a member's first start, so a member keeps
     them and later runs never rewrite them.
-  - Returns those settings of the member's configuration, or an empty dict when it has neither an initial cluster
-    nor discovery endpoints (a host that has not started yet).
+  - Returns those settings of the member's configuration, the ones the server role writes (not, for instance, an
+    C(ETCD_DISCOVERY_DIAL_TIMEOUT) of C(etcd_extra_config)), or an empty dict when it has neither an initial
+    cluster nor discovery endpoints (a host that has not started yet). A member that started with an initial
+    cluster has no discovery settings.
 options:
   _input:
     description: The member's C(etcd.conf) settings, as quorum.etcd.host_info reads them (C(config)).
@@ -35,14 +37,27 @@ _value:
   type: dict
 '''
 
-BOOTSTRAP_PREFIXES = ('ETCD_INITIAL_CLUSTER', 'ETCD_DISCOVERY_')
+# What the server role writes to bootstrap a member; an ETCD_DISCOVERY_* timeout of etcd_extra_config is not one.
+INITIAL_KEYS = ('ETCD_INITIAL_CLUSTER', 'ETCD_INITIAL_CLUSTER_STATE', 'ETCD_INITIAL_CLUSTER_TOKEN')
+DISCOVERY_KEYS = ('ETCD_DISCOVERY_ENDPOINTS', 'ETCD_DISCOVERY_TOKEN', 'ETCD_DISCOVERY_INSECURE_TRANSPORT',
+                  'ETCD_DISCOVERY_CACERT', 'ETCD_DISCOVERY_CERT', 'ETCD_DISCOVERY_KEY')
+
+
+def discovery_kept(config):
+    """The discovery settings a member started with: none when it started with an initial cluster."""
+    config = config or {}
+    if 'ETCD_INITIAL_CLUSTER' in config or 'ETCD_DISCOVERY_ENDPOINTS' not in config:
+        return {}
+    return dict((k, config[k]) for k in DISCOVERY_KEYS if k in config)
 
 
 def started_with(config):
     config = config or {}
     if 'ETCD_INITIAL_CLUSTER' not in config and 'ETCD_DISCOVERY_ENDPOINTS' not in config:
         return {}
-    return dict((k, v) for k, v in config.items() if k.startswith(BOOTSTRAP_PREFIXES))
+    kept = dict((k, config[k]) for k in INITIAL_KEYS if k in config)
+    kept.update(discovery_kept(config))
+    return kept
 
 
 class FilterModule(object):

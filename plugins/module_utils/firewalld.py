@@ -86,6 +86,8 @@ class Firewalld(object):
 
     def add(self, ports, check_mode=False):
         """Open each port now and permanently; return those that were not open in both."""
+        if not self.zone() and not self.firewall_cmd:
+            self._require_firewall_cmd()
         running, permanent = self.running_ports(), self.permanent_ports()
         missing = [p for p in ports if p not in running or p not in permanent]
         if check_mode or not missing:
@@ -113,7 +115,7 @@ class Firewalld(object):
                                           number, protocol) is None:
                 self._firewall_cmd_add(['--permanent'], [port])
 
-    def _require_firewall_cmd(self, ports):
+    def _require_firewall_cmd(self):
         if not self.firewall_cmd:
             self.module.fail_json(msg='%s: firewalld does not answer on D-Bus and firewall-cmd is not installed'
                                       % self.label)
@@ -129,7 +131,7 @@ class Firewalld(object):
         return out.split()
 
     def _firewall_cmd_add(self, scope, ports):
-        self._require_firewall_cmd(ports)
+        self._require_firewall_cmd()
         rc, out, err = self.module.run_command([self.firewall_cmd] + scope + ['--add-port=%s' % p for p in ports],
                                                environ_update={'LC_ALL': 'C'})
         if rc != 0:

@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
 from cluster_plan import cluster_plan  # noqa: E402
 from restart_order import restart_order  # noqa: E402
 from plan_in_play import plan_in_play  # noqa: E402
+from started_with import started_with  # noqa: E402
 
 TOKEN = 'etcd-cluster'
 
@@ -422,17 +423,20 @@ def test_a_host_that_joins_a_cluster_bootstrapped_through_discovery_gets_the_ini
 
 
 def test_every_problem_of_a_discovery_bootstrap_is_listed_at_once(tmp_path):
-    bad = {'endpoints': ['10.0.9.1:2379', 'https://10.0.9.2:2379/v3'], 'token': 'a/b', 'cert_file': '/x.crt',
-           'key_file': '', 'ca_src': str(tmp_path / 'missing-ca.crt')}
+    cert = tmp_path / 'client.crt'
+    cert.write_text('certificate')
+    bad = {'endpoints': ['10.0.9.1:2379', 'https://10.0.9.2:2379/v3', 'http://10.0.9.3:2379'], 'token': 'a/b',
+           'cert_src': str(cert), 'key_src': '', 'ca_src': str(tmp_path / 'missing-ca.crt')}
     result = plan({'etcd%d' % n: host(n) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
                   version='3.5.35', bootstrap='discovery', discovery=bad)
     text = '; '.join(result['problems'])
-    for part in ('etcd 3.5.35 has no v3 discovery', "etcd_discovery_token 'a/b'",
+    for part in ('etcd 3.5.35 has no v3 discovery', "etcd_discovery_token 'a/b' of etcd1, etcd2, etcd3",
                  'etcd_discovery_ca_src %s: no such file on the controller' % (tmp_path / 'missing-ca.crt'),
-                 'etcd_discovery_client_cert_src and etcd_discovery_client_key_src go together',
+                 "etcd_discovery_client_cert_src '%s' and etcd_discovery_client_key_src '' go together" % cert,
+                 'etcd_discovery_endpoints mix http and https',
                  'not: 10.0.9.1:2379, https://10.0.9.2:2379/v3'):
         assert part in text
-    assert len(result['problems']) == 5
+    assert len(result['problems']) == 6
     none = plan({'etcd%d' % n: host(n) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
                 bootstrap='discovery', discovery={'token': 'tok'})
     assert none['problems'] == ['etcd_bootstrap discovery needs etcd_discovery_endpoints, the client URLs of the '
@@ -440,3 +444,38 @@ def test_every_problem_of_a_discovery_bootstrap_is_listed_at_once(tmp_path):
     # A static bootstrap does not look at the discovery settings.
     assert plan({'etcd%d' % n: host(n) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
                 discovery=bad)['problems'] == []
+
+
+def test_a_host_marked_absent_does_not_count_in_a_discovery_bootstrap():
+    hostvars = {'etcd%d' % n: host(n) for n in (1, 2, 3)}
+    hostvars['etcd4'] = host(4, state='absent')
+    result = plan(hostvars, {'members': [], 'endpoints': []}, bootstrap='discovery', discovery=DISCOVERY)
+    assert result['problems'] == [] and result['discovery_hosts'] == ['etcd1', 'etcd2', 'etcd3']
+    assert result['hosts']['etcd4']['discovery'] is False and result['hosts']['etcd4']['discovery_settings'] == {}
+
+
+def test_a_stopped_cluster_bootstrapped_through_discovery_does_not_go_through_it_again():
+    """No member answers, so none counts as a member: those with data keep what they started with."""
+    started = {'ETCD_DISCOVERY_ENDPOINTS': 'http://10.0.9.1:2379', 'ETCD_DISCOVERY_TOKEN': 'tok',
+               'ETCD_DISCOVERY_INSECURE_TRANSPORT': 'true', 'ETCD_INITIAL_CLUSTER_STATE': 'new'}
+    hostvars = {'etcd%d' % n: host(n, initialized=True, config=started) for n in (1, 2, 3)}
+    for bootstrap in ('discovery', 'static'):
+        result = plan(hostvars, {'members': [], 'endpoints': []}, bootstrap=bootstrap,
+                      discovery={'endpoints': ['http://10.0.9.99:2379'], 'token': 'other'})
+        assert result['problems'] == [] and result['discovery_hosts'] == []
+        assert all(part['discovery_settings'] == {k: v for k, v in started.items() if k.startswith('ETCD_DISCOVERY_')}
+                   for part in result['hosts'].values())
+
+
+def test_a_discovery_setting_of_etcd_extra_config_is_not_taken_for_a_bootstrap_setting():
+    static = {'ETCD_INITIAL_CLUSTER': 'etcd1=https://10.0.0.1:2380', 'ETCD_INITIAL_CLUSTER_STATE': 'new',
+              'ETCD_INITIAL_CLUSTER_TOKEN': 't', 'ETCD_DISCOVERY_DIAL_TIMEOUT': '5s', 'ETCD_NAME': 'etcd1'}
+    assert started_with(static) == {k: static[k] for k in ('ETCD_INITIAL_CLUSTER', 'ETCD_INITIAL_CLUSTER_STATE',
+                                                           'ETCD_INITIAL_CLUSTER_TOKEN')}
+    discovered = {'ETCD_DISCOVERY_ENDPOINTS': 'http://10.0.9.1:2379', 'ETCD_DISCOVERY_TOKEN': 'tok',
+                  'ETCD_DISCOVERY_DIAL_TIMEOUT': '5s', 'ETCD_INITIAL_CLUSTER_STATE': 'new'}
+    assert started_with(discovered) == {'ETCD_DISCOVERY_ENDPOINTS': 'http://10.0.9.1:2379',
+                                        'ETCD_DISCOVERY_TOKEN': 'tok', 'ETCD_INITIAL_CLUSTER_STATE': 'new'}
+    result = plan({'etcd1': host(1, initialized=True, config=static)},
+                  probe([member(1)], leader=1), bootstrap='discovery', discovery=DISCOVERY)
+    assert result['problems'] == [] and result['hosts']['etcd1']['discovery_settings'] == {}

@@ -59,6 +59,14 @@ def test_3_5_refuses_the_names_3_6_introduced():
         'ETCD_LOG_FORMAT is not accepted by etcd 3.5 (added in 3.6), in etcd_extra_config.']
 
 
+def test_the_bootstrap_settings_the_role_writes_are_refused_in_extra_config():
+    problems = config_problems({'ETCD_INITIAL_CLUSTER': 'a=http://10.0.0.1:2380', 'ETCD_DISCOVERY_TOKEN': 't',
+                                'ETCD_DISCOVERY_DIAL_TIMEOUT': '5s'}, '3.6.16')
+    assert problems == ['%s is written by the role for a member\'s first start (etcd_bootstrap, the cluster\'s plan): '
+                        'remove it from etcd_extra_config; etcd refuses an initial cluster beside discovery settings.'
+                        % name for name in ('ETCD_DISCOVERY_TOKEN', 'ETCD_INITIAL_CLUSTER')]
+
+
 def test_feature_gates_go_through_their_own_variable():
     problems = config_problems({'ETCD_FEATURE_GATES': 'InitialCorruptCheck=true', 'NAME': 'x'}, '3.6.16',
                                feature_gates={'NoSuchGate': True, 'CompactHashCheck': 'yes'})

@@ -60,6 +60,13 @@ def run_until_a_member_restarts(pids, log_path):
             break
         time.sleep(0.2)
     run.send_signal(signal.SIGINT)
+    # A SIGINT that lands while Ansible forks can be swallowed ("Exception ignored in: _releaseLock ...
+    # KeyboardInterrupt", seen once, and the run went on to the end): repeat it until the run stops.
+    for _ in range(240):
+        try:
+            return run.wait(0.5)
+        except subprocess.TimeoutExpired:
+            run.send_signal(signal.SIGINT)
     return run.wait(120)
 
 

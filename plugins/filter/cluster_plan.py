@@ -525,7 +525,7 @@ def _discovery_problems(version, discovery, hosts):
     if bool(discovery.get('cert_src')) != bool(discovery.get('key_src')):
         problems.append('etcd_discovery_client_cert_src %r and etcd_discovery_client_key_src %r go together; one is '
                         'empty' % (discovery.get('cert_src') or '', discovery.get('key_src') or ''))
-    schemes = sorted(set(str(e).split('://')[0] for e in endpoints or [] if '://' in str(e)))
+    schemes = sorted(set(str(e).split('://', 1)[0] for e in endpoints or [] if '://' in str(e)))
     if len(schemes) > 1:
         problems.append('etcd_discovery_endpoints mix %s: the members reach the discovery service one way, '
                         'with TLS or without' % ' and '.join(schemes))

@@ -59,7 +59,7 @@ class Firewalld(object):
             answer = self._call(RUNTIME[0], RUNTIME[1] + '.zone', 'getPorts', 's', self.zone())
             if answer is not None:
                 return set('%s/%s' % (port, protocol) for port, protocol in answer[0])
-        return set(self._firewall_cmd_list([]))
+        return set(self._firewall_cmd_list())
 
     def permanent_ports(self):
         """Ports the permanent configuration opens, read from the zone's file: the
@@ -86,48 +86,42 @@ class Firewalld(object):
 
     def add(self, ports, check_mode=False):
         """Open each port now and permanently; return those that were not open in both."""
-        if not self.zone() and not self.firewall_cmd:
+        if not self.zone():
             self._require_firewall_cmd()
         running, permanent = self.running_ports(), self.permanent_ports()
         missing = [p for p in ports if p not in running or p not in permanent]
         if check_mode or not missing:
             return missing
-        for port in ports:
-            if port not in running:
-                self._add_running(port)
-        todo = [p for p in ports if p not in permanent]
-        if todo:
-            self._add_permanent(todo)
+        self._add_running([p for p in ports if p not in running])
+        self._add_permanent([p for p in ports if p not in permanent])
         return missing
 
-    def _add_running(self, port):
-        number, protocol = port.split('/', 1)
-        if self.zone() and self._call(RUNTIME[0], RUNTIME[1] + '.zone', 'addPort', 'sssi',
-                                      self.zone(), number, protocol, 0) is not None:
-            return
-        self._firewall_cmd_add([], [port])
+    def _add_running(self, ports):
+        # Each port over D-Bus; those it did not take in one firewall-cmd run.
+        left = [p for p in ports if not self.zone() or self._call(
+            RUNTIME[0], RUNTIME[1] + '.zone', 'addPort', 'sssi', self.zone(), *(p.split('/', 1) + [0])) is None]
+        if left:
+            self._firewall_cmd_add([], left)
 
     def _add_permanent(self, ports):
-        path = self._call(CONFIG[0], CONFIG[1], 'getZoneByName', 's', self.zone()) if self.zone() else None
-        for port in ports:
-            number, protocol = port.split('/', 1)
-            if path is None or self._call(path[0], CONFIG[1] + '.zone', 'addPort', 'ss',
-                                          number, protocol) is None:
-                self._firewall_cmd_add(['--permanent'], [port])
+        path = self._call(CONFIG[0], CONFIG[1], 'getZoneByName', 's', self.zone()) if ports and self.zone() else None
+        left = [p for p in ports if path is None or self._call(
+            path[0], CONFIG[1] + '.zone', 'addPort', 'ss', *p.split('/', 1)) is None]
+        if left:
+            self._firewall_cmd_add(['--permanent'], left)
 
     def _require_firewall_cmd(self):
         if not self.firewall_cmd:
             self.module.fail_json(msg='%s: firewalld does not answer on D-Bus and firewall-cmd is not installed'
                                       % self.label)
 
-    def _firewall_cmd_list(self, scope):
+    def _firewall_cmd_list(self):
+        """The running firewall's ports, from firewall-cmd."""
         if not self.firewall_cmd:
             return []
-        rc, out, err = self.module.run_command([self.firewall_cmd] + scope + ['--list-ports'],
-                                               environ_update={'LC_ALL': 'C'})
+        rc, out, err = self.module.run_command([self.firewall_cmd, '--list-ports'], environ_update={'LC_ALL': 'C'})
         if rc != 0:
-            self.module.fail_json(msg='%s: firewall-cmd %s--list-ports failed: %s'
-                                      % (self.label, ' '.join(scope + ['']), (err or out).strip()))
+            self.module.fail_json(msg='%s: firewall-cmd --list-ports failed: %s' % (self.label, (err or out).strip()))
         return out.split()
 
     def _firewall_cmd_add(self, scope, ports):

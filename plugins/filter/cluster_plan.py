@@ -424,9 +424,9 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         # A host with member data keeps the discovery settings it started with, even while its cluster is
         # down; a host that starts a new cluster finds the others through the discovery service; a joiner,
         # a host that leaves and any host of a running cluster are given the initial cluster.
+        # (Without a live cluster no host is a member or joins, so a host without data is the whole test.)
         kept = discovery_kept(config) if part['member'] or part['initialized'] else {}
-        part['bootstraps_by_discovery'] = (not kept and not frozen and bootstrap == 'discovery' and not live
-                                           and not part['joining'] and not part['initialized']
+        part['bootstraps_by_discovery'] = (bootstrap == 'discovery' and not live and not part['initialized']
                                            and views[host]['state'] != 'absent')
         part['discovery'] = bool(kept) or part['bootstraps_by_discovery']
         part['discovery_settings'] = kept or (

@@ -145,14 +145,13 @@ def main():
     size_key = REGISTRY + token + '/_config/size'
     client = EtcdClient(p)
     try:
-        current = client.get(size_key)
-        registered = _registered(client, token)
         if p['state'] == 'absent':
             keys = client.range(REGISTRY + token + '/')
             if keys and not module.check_mode:
                 client.delete(REGISTRY + token + '/', prefix=True)
-            module.exit_json(changed=bool(keys), deleted=len(keys), size=0 if keys else _size(current),
-                             registered=[] if keys else registered)
+            module.exit_json(changed=bool(keys), deleted=len(keys), size=0, registered=[])
+        current = client.get(size_key)
+        registered = _registered(client, token)
         problems = []
         if current is not None and current != str(p['size']):
             problems.append('the discovery service holds size %s for it, this cluster bootstraps %d member%s'

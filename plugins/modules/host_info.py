@@ -124,6 +124,26 @@ options:
     type: int
     default: 0
     version_added: 0.2.0
+  srv:
+    description:
+      - Also look up the DNS SRV records a member bootstrapping with C(--discovery-srv) reads
+        (C(_etcd-server-ssl._tcp.<domain>) and C(_etcd-server._tcp.<domain>)), through the host's name servers
+        (C(/etc/resolv.conf)), and resolve their targets; RV(srv) has them. Reads only.
+    type: dict
+    version_added: 0.2.0
+    suboptions:
+      domain:
+        description: The domain of C(--discovery-srv).
+        type: str
+        required: true
+      service_name:
+        description: The suffix of C(--discovery-srv-name), if any.
+        type: str
+        default: ""
+      own_host:
+        description: The host name or address of the member's advertised peer URL, whose addresses are reported too.
+        type: str
+        default: ""
 notes:
   - Needs C(ip) from iproute2 and, for the service states, C(systemctl).
 """
@@ -140,6 +160,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+srv:
+  description:
+    - With O(srv), the lookup, C(domain), C(records) (each C(scheme), C(service), C(target), C(port), C(priority),
+      C(weight) and the C(addresses) the target resolves to), C(own_addresses) (those of O(srv.own_host)) and
+      C(errors) (of the SRV names without records, and of names that did not resolve).
+  returned: when O(srv) is set
+  type: dict
+  version_added: 0.2.0
 fsync:
   description: With O(fsync_samples), the latency of a small durable write on the data directory's disk.
   returned: when O(fsync_samples) is more than 0
@@ -256,6 +284,7 @@ import stat
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.quorum.etcd.plugins.module_utils.cluster_view import gather
 from ansible_collections.quorum.etcd.plugins.module_utils.disk_probe import fsync_latency
+from ansible_collections.quorum.etcd.plugins.module_utils.dns_srv import srv_report
 from ansible_collections.quorum.etcd.plugins.module_utils.firewalld import Firewalld
 from ansible_collections.quorum.etcd.plugins.module_utils.etcd_client import EtcdClient
 from ansible_collections.quorum.etcd.plugins.module_utils.pem import file_fingerprints
@@ -397,6 +426,11 @@ def main():
             ), required_together=[["client_cert", "client_key"], ["user", "password"]]),
             lock=dict(type="dict", options=run_lock.LOCK_OPTIONS),
             fsync_samples=dict(type="int", default=0),
+            srv=dict(type="dict", options=dict(
+                domain=dict(type="str", required=True),
+                service_name=dict(type="str", default=""),
+                own_host=dict(type="str", default=""),
+            )),
         ),
         supports_check_mode=True,
     )
@@ -430,6 +464,8 @@ def main():
     result["certificates"] = {path: file_fingerprints(path) for path in module.params["certificates"]}
     if module.params["fsync_samples"] > 0:
         result["fsync"] = fsync_latency(module.params["data_dir"], module.params["fsync_samples"])
+    if module.params["srv"]:
+        result["srv"] = srv_report(**module.params["srv"])
     interface = module.params["interface"]
     if interface:
         if not by_interface.get(interface):

@@ -30,14 +30,18 @@ fi
 mkdir -p .cache/collections/ansible_collections/quorum
 ln -sfn "$PWD" .cache/collections/ansible_collections/quorum/etcd
 
-# Prometheus and promtool from Debian's package, unpacked, not installed: the tests run them as
-# plain processes, and installing would start a service.
-prometheus=.cache/prometheus
-if [ ! -x "$prometheus/usr/bin/promtool" ]; then
-  echo "deps: unpacking Debian's prometheus into $prometheus"
+# Debian packages unpacked, not installed: the tests run them as plain processes, and installing
+# would start a service. Prometheus and promtool for the monitoring role, dnsmasq for the lab's
+# DNS server (SRV records for etcd_bootstrap dns_srv).
+unpack() {  # package, directory, a file it must hold
+  [ ! -x "$2/$3" ] || return 0
+  echo "deps: unpacking Debian's $1 into $2"
+  local work
   work=$(mktemp -d)
-  (cd "$work" && { apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus >/dev/null; }; })
-  mkdir -p "$prometheus"
-  dpkg-deb -x "$work"/prometheus_*.deb "$prometheus"
+  (cd "$work" && { apt-get download "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get download "$1" >/dev/null; }; })
+  mkdir -p "$2"
+  dpkg-deb -x "$work/$1"_*.deb "$2"
   rm -rf "$work"
-fi
+}
+unpack prometheus .cache/prometheus usr/bin/promtool
+unpack dnsmasq-base .cache/dnsmasq usr/sbin/dnsmasq

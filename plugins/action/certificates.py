@@ -21,6 +21,7 @@ ARGUMENT_SPEC = {
         "host": {"type": "str", "required": True},
         "name": {"type": "str", "required": True},
         "address": {"type": "str", "required": True},
+        "found_address": {"type": "str", "default": ""},
     }},
     "clients": {"type": "list", "elements": "dict", "default": [], "options": {
         "name": {"type": "str", "required": True},

@@ -81,8 +81,9 @@ options:
     default: false
   bootstrap:
     description:
-      - How the hosts of a new cluster find each other, V(static) (the initial cluster) or V(discovery) (etcd's v3
-        discovery, etcd 3.6 and later); a joiner and any host of a running cluster is given the initial cluster.
+      - How the hosts of a new cluster find each other, V(static) (the initial cluster), V(discovery) (etcd's v3
+        discovery, etcd 3.6 and later) or V(dns_srv) (DNS SRV records, C(--discovery-srv)); a joiner and any host
+        of a running cluster is given the initial cluster.
     type: str
     default: static
     version_added: 0.2.0
@@ -91,6 +92,9 @@ options:
       - With O(bootstrap=discovery), the discovery service, C(endpoints) (its client URLs) and C(token), and the
         paths on the hosts of its CA (C(ca_file)) and of a client certificate and key (C(cert_file), C(key_file)),
         and those files on the controller (C(ca_src), C(cert_src), C(key_src)), which must exist.
+      - With O(bootstrap=dns_srv), the domain (C(srv)) and service name suffix (C(srv_name)) of the SRV records; the
+        records themselves are each host's C(srv) of quorum.etcd.host_info, and every host of a new cluster must find
+        itself in them, and every record must be a host of the new cluster.
     type: dict
     version_added: 0.2.0
 '''
@@ -156,11 +160,13 @@ _value:
       description: The host of the current leader ('' when none or unknown).
       type: str
     discovery_hosts:
-      description: Hosts that bootstrap a new cluster through the discovery service in this run, in play order.
+      description: Hosts that bootstrap a new cluster through the discovery service or DNS SRV records in this run,
+        in play order.
       type: list
       version_added: 0.2.0
     discovery_members:
-      description: Those hosts' members as they register in the discovery service, each C(name=peer URL).
+      description: Those hosts' members as they register in the discovery service, each C(name=peer URL); empty with
+        DNS SRV records.
       type: list
       version_added: 0.2.0
     peer_url_changes:
@@ -172,6 +178,7 @@ _value:
 
 import os
 import re
+from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.quorum.etcd.plugins.filter.started_with import discovery_kept, started_with
@@ -426,13 +433,15 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         # a host that leaves and any host of a running cluster are given the initial cluster.
         # (Without a live cluster no host is a member or joins, so a host without data is the whole test.)
         kept = discovery_kept(config) if part['member'] or part['initialized'] else {}
-        part['bootstraps_by_discovery'] = (bootstrap == 'discovery' and not live and not part['initialized']
-                                           and views[host]['state'] != 'absent')
+        part['bootstraps_by_discovery'] = (bootstrap in ('discovery', 'dns_srv') and not live
+                                           and not part['initialized'] and views[host]['state'] != 'absent')
         part['discovery'] = bool(kept) or part['bootstraps_by_discovery']
         part['discovery_settings'] = kept or (
-            discovery_settings(discovery or {}) if part['bootstraps_by_discovery'] else {})
+            discovery_settings(discovery or {}, bootstrap) if part['bootstraps_by_discovery'] else {})
     discovery_hosts = [h for h in order if hosts[h]['bootstraps_by_discovery']]
-    if discovery_hosts:
+    if discovery_hosts and bootstrap == 'dns_srv':
+        problems += dns_srv_problems((discovery or {}).get('srv'), [views[h] for h in discovery_hosts])
+    elif discovery_hosts:
         problems += _discovery_problems(version, discovery or {}, discovery_hosts)
 
     # A member whose peer URL changes (its peers moving to TLS, quorum.etcd.enable_tls) is given the new one
@@ -488,12 +497,19 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
         'leader_host': next((h for h in order if views[h]['name'] == leader_name), '') if leader_name else '',
         # Hosts that bootstrap the new cluster through the discovery service in this run.
         'discovery_hosts': discovery_hosts,
-        'discovery_members': ['%s=%s' % (views[h]['name'], views[h]['peer_url']) for h in discovery_hosts],
+        'discovery_members': ['%s=%s' % (views[h]['name'], views[h]['peer_url']) for h in discovery_hosts
+                              if bootstrap == 'discovery'],
     }
 
 
-def discovery_settings(discovery):
-    """etcd.conf's ETCD_DISCOVERY_* settings of a member that bootstraps through the discovery service."""
+def discovery_settings(discovery, bootstrap='discovery'):
+    """etcd.conf's ETCD_DISCOVERY_* settings of a member that bootstraps through the discovery service
+    or DNS SRV records."""
+    if bootstrap == 'dns_srv':
+        settings = {'ETCD_DISCOVERY_SRV': discovery.get('srv') or ''}
+        if discovery.get('srv_name'):
+            settings['ETCD_DISCOVERY_SRV_NAME'] = discovery['srv_name']
+        return settings
     endpoints = list(discovery.get('endpoints') or [])
     settings = {'ETCD_DISCOVERY_ENDPOINTS': ','.join(endpoints), 'ETCD_DISCOVERY_TOKEN': discovery.get('token') or '',
                 # etcd talks plain HTTP to the discovery service unless told otherwise.
@@ -533,6 +549,45 @@ def _discovery_problems(version, discovery, hosts):
     if bad:
         problems.append('etcd_discovery_endpoints must be http:// or https:// URLs of host and port; not: %s'
                         % ', '.join(str(e) for e in bad))
+    return problems
+
+
+def _srv_record(record):
+    return '%s:%s (%s)' % (record['target'], record['port'],
+                           ', '.join(record.get('addresses') or []) or record.get('error') or 'no address')
+
+
+def dns_srv_problems(domain, views):
+    """What stops the hosts of views bootstrapping from the SRV records of domain, as etcd reads them: each
+    host finds its own peer URL (by address and port) with its scheme, and each record is one of the hosts."""
+    names = ', '.join(v['host'] for v in views)
+    if not domain:
+        return ['etcd_bootstrap dns_srv needs etcd_discovery_srv, the domain of the SRV records, for %s' % names]
+    problems, claimed = [], set()
+    for view in views:
+        lookup = _get(view['info'], 'srv') or {}
+        records = lookup.get('records') or []
+        if not records:
+            errors = '; '.join(lookup.get('errors') or []) or 'no lookup made'
+            problems.append('%s: no SRV records of %s (%s): etcd_bootstrap dns_srv reads _etcd-server-ssl._tcp.%s '
+                            'or _etcd-server._tcp.%s' % (view['host'], domain, errors, domain, domain))
+            continue
+        peer = urlsplit(view['peer_url'])
+        own = set(lookup.get('own_addresses') or [peer.hostname])
+        found = [r for r in records if r['port'] == peer.port and own & set(r.get('addresses') or [])]
+        claimed.update((r['target'], r['port']) for r in found)
+        if not found:
+            problems.append('%s: its peer URL %s (%s) is not among the SRV records of %s: %s' % (
+                view['host'], view['peer_url'], ', '.join(sorted(own)), domain,
+                ', '.join(_srv_record(r) for r in records)))
+        elif found[0]['scheme'] != peer.scheme:
+            problems.append('%s: its peer URL %s is %s, and its SRV record %s is %s' % (
+                view['host'], view['peer_url'], peer.scheme, found[0]['service'], found[0]['scheme']))
+    records = next((_get(v['info'], 'srv', 'records') for v in views if _get(v['info'], 'srv', 'records')), [])
+    strangers = [r for r in records if (r['target'], r['port']) not in claimed]
+    if strangers and not problems:
+        problems.append('the SRV records of %s name members that are not hosts of this new cluster, which would wait '
+                        'for them: %s (the hosts: %s)' % (domain, ', '.join(_srv_record(r) for r in strangers), names))
     return problems
 
 

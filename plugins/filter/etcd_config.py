@@ -138,7 +138,7 @@ def _why(setting, version):
 
 
 # The settings the server role writes to bootstrap a member (etcd.conf.j2, plugins/filter/started_with.py).
-BOOTSTRAP_SETTINGS = INITIAL_KEYS + DISCOVERY_KEYS + ('ETCD_DISCOVERY_SRV', 'ETCD_DISCOVERY_SRV_NAME', 'ETCD_DISCOVERY')
+BOOTSTRAP_SETTINGS = INITIAL_KEYS + DISCOVERY_KEYS + ('ETCD_DISCOVERY',)
 
 
 def config_problems(settings, version, feature_gates=None):

@@ -16,7 +16,7 @@ description:
     them and later runs never rewrite them.
   - Returns those settings of the member's configuration, the ones the server role writes (not, for instance, an
     C(ETCD_DISCOVERY_DIAL_TIMEOUT) of C(etcd_extra_config)), or an empty dict when it has neither an initial
-    cluster nor discovery endpoints (a host that has not started yet). A member that started with an initial
+    cluster nor discovery endpoints or a DNS SRV domain (a host that has not started yet). A member that started with an initial
     cluster has no discovery settings.
 options:
   _input:
@@ -40,20 +40,23 @@ _value:
 # What the server role writes to bootstrap a member; an ETCD_DISCOVERY_* timeout of etcd_extra_config is not one.
 INITIAL_KEYS = ('ETCD_INITIAL_CLUSTER', 'ETCD_INITIAL_CLUSTER_STATE', 'ETCD_INITIAL_CLUSTER_TOKEN')
 DISCOVERY_KEYS = ('ETCD_DISCOVERY_ENDPOINTS', 'ETCD_DISCOVERY_TOKEN', 'ETCD_DISCOVERY_INSECURE_TRANSPORT',
-                  'ETCD_DISCOVERY_CACERT', 'ETCD_DISCOVERY_CERT', 'ETCD_DISCOVERY_KEY')
+                  'ETCD_DISCOVERY_CACERT', 'ETCD_DISCOVERY_CERT', 'ETCD_DISCOVERY_KEY',
+                  'ETCD_DISCOVERY_SRV', 'ETCD_DISCOVERY_SRV_NAME')
+# Either says the member found its peers without an initial cluster: a discovery service or DNS SRV records.
+DISCOVERED_BY = ('ETCD_DISCOVERY_ENDPOINTS', 'ETCD_DISCOVERY_SRV')
 
 
 def discovery_kept(config):
     """The discovery settings a member started with: none when it started with an initial cluster."""
     config = config or {}
-    if 'ETCD_INITIAL_CLUSTER' in config or 'ETCD_DISCOVERY_ENDPOINTS' not in config:
+    if 'ETCD_INITIAL_CLUSTER' in config or not any(k in config for k in DISCOVERED_BY):
         return {}
     return dict((k, config[k]) for k in DISCOVERY_KEYS if k in config)
 
 
 def started_with(config):
     config = config or {}
-    if 'ETCD_INITIAL_CLUSTER' not in config and 'ETCD_DISCOVERY_ENDPOINTS' not in config:
+    if 'ETCD_INITIAL_CLUSTER' not in config and not any(k in config for k in DISCOVERED_BY):
         return {}
     kept = dict((k, config[k]) for k in INITIAL_KEYS if k in config)
     kept.update(discovery_kept(config))

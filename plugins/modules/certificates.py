@@ -20,7 +20,8 @@ description:
     client certificate (C(admin.crt)), with O(etcdctl_common_name) the client certificate of C(etcdctl) on the
     members (C(etcdctl.crt)), and one client certificate per entry of O(clients) (C(clients/<name>.crt)).
   - A member's certificates carry its name as common name, and as subject alternative names its address, C(127.0.0.1),
-    C(::1), C(localhost), the host name, the member name and O(extra_sans).
+    C(::1), C(localhost), the host name, the member name and O(extra_sans) (and the host's own address when the
+    member's address is a DNS name).
   - Idempotent. A key is kept while it has the wanted type and size. A certificate is issued again only when it is
     missing, does not match its key, was not signed by the current CA, carries other names, addresses or usages,
     expires within O(renew_days), or O(force_renew) is true. A run with nothing to do writes nothing.
@@ -59,6 +60,13 @@ options:
         description: The member's address, in the certificates as an IP or DNS name.
         type: str
         required: true
+      found_address:
+        description:
+          - The host's own IP address, also in the certificates when O(members[].address) is a DNS name, so that
+            clients reaching the member by address verify it too.
+        type: str
+        default: ""
+        version_added: 0.2.0
   clients:
     description: Further client certificates, C(clients/<name>.crt).
     type: list

@@ -78,13 +78,23 @@ def subject_alt_names(names):
     return sans
 
 
+def _found_address(member):
+    """The host's own address, for a member advertised by DNS name (clients may reach it by address):
+    a member advertised by address keeps the names it had."""
+    try:
+        ipaddress.ip_address(member["address"])
+        return []
+    except ValueError:
+        return [member.get("found_address") or ""]
+
+
 def certificate_specs(settings):
     """Every certificate the cluster needs: path (without suffix), CA, subject, SANs, usages."""
     root = settings["dir"]
     specs = []
     for member in settings["members"]:
         sans = subject_alt_names([member["address"], "127.0.0.1", "::1", "localhost", member["host"],
-                                  member["name"]] + list(settings.get("extra_sans") or []))
+                                  member["name"]] + _found_address(member) + list(settings.get("extra_sans") or []))
         for kind in ("server", "peer"):
             # Every peer certificate carries the one name the peer port accepts (etcd's
             # --peer-cert-allowed-cn): a client certificate of the same CA cannot speak raft.

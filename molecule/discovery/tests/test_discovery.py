@@ -12,8 +12,8 @@ import os
 import tempfile
 
 import lab
-from lab import PlaybookRun, address, client_tls, etcdctl_json, hosts, inventory_copy
-from writer import Writer
+from lab import PlaybookRun, address, etcdctl_json, hosts, inventory_copy
+from spare_join import spare_joins
 
 SERVICE = hosts("discovery_service")[0]
 MEMBERS = {h.backend.name: h for h in hosts("etcd")}
@@ -106,24 +106,5 @@ def test_bad_bootstraps_are_refused_before_any_member_starts(tmp_path):
 
 
 def test_the_spare_host_joins_the_running_cluster_as_it_would_a_static_one(tmp_path):
-    conf_before = {n: MEMBERS[n].file(CONF).sha256sum for n in NAMES}
-    directory = tempfile.mkdtemp(dir=str(tmp_path))
-    inventory = inventory_copy(directory, {"etcd": NAMES + [SPARE_NAME], "spare": [],
-                                           "discovery_service": [SERVICE.backend.name]},
-                               group_vars={"etcd": {"etcd_allow_even_members": True}})
-    with Writer(urls(NAMES), prefix="/discovery/scale/", tls=client_tls()) as writer:
-        run = PlaybookRun(inventory, "quorum.etcd.scale")
-    print("scale out to %s: rc=%d in %.1f s" % (SPARE_NAME, run.rc, run.seconds))
-    assert run.rc == 0, run.failed
-    writer.verify(urls(NAMES + [SPARE_NAME]))
-
-    conf = SPARE.file(CONF).content_string
-    assert 'ETCD_INITIAL_CLUSTER_STATE="existing"' in conf and "ETCD_DISCOVERY_" not in conf, conf
-    assert "%s=%s" % (SPARE_NAME, peer_url(SPARE_NAME)) in conf
-    assert {n: MEMBERS[n].file(CONF).sha256sum for n in NAMES} == conf_before
-    listed = etcdctl_json(MEMBERS[NAMES[0]], "member", "list")["members"]
-    assert sorted(m["name"] for m in listed) == sorted(NAMES + [SPARE_NAME])
-    assert all(not m.get("isLearner") for m in listed)
-
-    again = PlaybookRun(inventory, "quorum.etcd.scale")
-    assert again.rc == 0 and all(stats["changed"] == 0 for stats in again.recap.values()), again.changed
+    spare_joins(tmp_path, MEMBERS, SPARE, urls, peer_url(SPARE_NAME),
+                other_groups={"discovery_service": [SERVICE.backend.name]}, prefix="/discovery/scale/")

@@ -467,6 +467,73 @@ def test_a_stopped_cluster_bootstrapped_through_discovery_does_not_go_through_it
                    for part in result['hosts'].values())
 
 
+def srv_host(n, records, own=None, scheme='https'):
+    """A new host whose host_info looked up the SRV records of lab.example; it advertises etcd<n>.lab.example."""
+    view = host(n)
+    view['__etcd_self'].update(peer_url='%s://etcd%d.lab.example:2380' % (scheme, n),
+                               client_url='%s://etcd%d.lab.example:2379' % (scheme, n))
+    view['__etcd_host']['srv'] = {'domain': 'lab.example', 'records': records, 'errors': [],
+                                  'own_addresses': own if own is not None else ['10.0.0.%d' % n]}
+    return view
+
+
+def srv_record(n, port=2380, scheme='https'):
+    service = '_etcd-server%s._tcp.lab.example' % ('-ssl' if scheme == 'https' else '')
+    return {'target': 'etcd%d.lab.example' % n, 'port': port, 'priority': 0, 'weight': 0, 'scheme': scheme,
+            'service': service, 'addresses': ['10.0.0.%d' % n]}
+
+
+def test_a_fresh_cluster_bootstraps_from_dns_srv_records_and_keeps_those_settings():
+    records = [srv_record(n) for n in (1, 2, 3)]
+    result = plan({'etcd%d' % n: srv_host(n, records) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
+                  bootstrap='dns_srv', discovery={'srv': 'lab.example', 'srv_name': ''})
+    assert result['problems'] == []
+    assert result['discovery_hosts'] == ['etcd1', 'etcd2', 'etcd3']
+    # No token to prepare: the records are the discovery.
+    assert result['discovery_members'] == []
+    assert all(part['discovery'] and part['discovery_settings'] == {'ETCD_DISCOVERY_SRV': 'lab.example'}
+               for part in result['hosts'].values())
+    named = plan({'etcd%d' % n: srv_host(n, records) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
+                 bootstrap='dns_srv', discovery={'srv': 'lab.example', 'srv_name': 'blue'})
+    assert named['hosts']['etcd1']['discovery_settings'] == {'ETCD_DISCOVERY_SRV': 'lab.example',
+                                                             'ETCD_DISCOVERY_SRV_NAME': 'blue'}
+
+    started = {'ETCD_DISCOVERY_SRV': 'lab.example', 'ETCD_INITIAL_CLUSTER_STATE': 'new',
+               'ETCD_INITIAL_CLUSTER_TOKEN': TOKEN}
+    members = {'etcd%d' % n: host(n, initialized=True, config=started) for n in (1, 2, 3)}
+    again = plan(members, probe([member(1), member(2), member(3)], leader=1), bootstrap='static')
+    assert again['problems'] == [] and again['discovery_hosts'] == []
+    assert all(part['discovery_settings'] == {'ETCD_DISCOVERY_SRV': 'lab.example'} for part in again['hosts'].values())
+    assert started_with(started) == started
+
+
+def test_every_problem_of_a_dns_srv_bootstrap_is_listed_at_once():
+    records = [srv_record(1), srv_record(2, port=2390), srv_record(3, scheme='http'), srv_record(9)]
+    hostvars = {'etcd1': srv_host(1, records), 'etcd2': srv_host(2, records), 'etcd3': srv_host(3, records),
+                'etcd4': srv_host(4, [])}
+    hostvars['etcd4']['__etcd_host']['srv']['errors'] = ['_etcd-server-ssl._tcp.lab.example: no such name (NXDOMAIN)']
+    result = plan(hostvars, {'members': [], 'endpoints': []}, bootstrap='dns_srv', discovery={'srv': 'lab.example'},
+                  allow_even_members=True)
+    text = '; '.join(result['problems'])
+    assert len(result['problems']) == 3, result['problems']
+    assert ('etcd2: its peer URL https://etcd2.lab.example:2380 (10.0.0.2) is not among the SRV records of '
+            'lab.example: etcd1.lab.example:2380 (10.0.0.1), etcd2.lab.example:2390 (10.0.0.2)') in text
+    assert ('etcd3: its peer URL https://etcd3.lab.example:2380 is https, and its SRV record '
+            '_etcd-server._tcp.lab.example is http') in text
+    assert 'etcd4: no SRV records of lab.example (_etcd-server-ssl._tcp.lab.example: no such name (NXDOMAIN))' in text
+
+    # Every host finds itself, and one record more names a host that is not in the new cluster.
+    records = [srv_record(n) for n in (1, 2, 3, 9)]
+    extra = plan({'etcd%d' % n: srv_host(n, records) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
+                 bootstrap='dns_srv', discovery={'srv': 'lab.example'})
+    assert extra['problems'] == ['the SRV records of lab.example name members that are not hosts of this new '
+                                 'cluster, which would wait for them: etcd9.lab.example:2380 (10.0.0.9) (the hosts: '
+                                 'etcd1, etcd2, etcd3)']
+    assert plan({'etcd%d' % n: srv_host(n, records) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
+                bootstrap='dns_srv', discovery={'srv': ''})['problems'] == [
+        'etcd_bootstrap dns_srv needs etcd_discovery_srv, the domain of the SRV records, for etcd1, etcd2, etcd3']
+
+
 def test_a_discovery_setting_of_etcd_extra_config_is_not_taken_for_a_bootstrap_setting():
     static = {'ETCD_INITIAL_CLUSTER': 'etcd1=https://10.0.0.1:2380', 'ETCD_INITIAL_CLUSTER_STATE': 'new',
               'ETCD_INITIAL_CLUSTER_TOKEN': 't', 'ETCD_DISCOVERY_DIAL_TIMEOUT': '5s', 'ETCD_NAME': 'etcd1'}

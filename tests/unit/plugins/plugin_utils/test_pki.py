@@ -99,6 +99,24 @@ def test_a_changed_address_reissues_only_that_members_certificates(tmp_path):
     assert '10.0.0.99' in [str(a) for a in sans.value.get_values_for_type(x509.IPAddress)]
 
 
+def test_a_member_advertised_by_dns_name_also_carries_its_hosts_address(tmp_path):
+    root = tmp_path / 'pki'
+    wanted = settings(root)
+    for member in wanted['members']:
+        member['found_address'] = member['address']
+    # Advertised by address: the found address adds nothing, and nothing is issued again.
+    pki.converge(wanted)
+    assert pki.converge(wanted)['issued'] == []
+    wanted['members'][0]['address'] = 'etcd1.lab.example'
+    result = pki.converge(wanted)
+    assert sorted(result['issued']) == [str(root / 'etcd1' / 'peer.crt'), str(root / 'etcd1' / 'server.crt')]
+    for kind in ('server', 'peer'):
+        sans = cert(str(root / 'etcd1' / ('%s.crt' % kind))).extensions.get_extension_for_class(
+            x509.SubjectAlternativeName).value
+        assert 'etcd1.lab.example' in sans.get_values_for_type(x509.DNSName)
+        assert '10.0.0.11' in [str(a) for a in sans.get_values_for_type(x509.IPAddress)]
+
+
 def test_a_certificate_near_its_expiry_is_renewed_and_the_others_kept(tmp_path):
     root = tmp_path / 'pki'
     # Issued 340 days ago with 365 days: 25 days left, within the 30 days of renew_days.

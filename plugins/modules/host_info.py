@@ -129,6 +129,8 @@ options:
       - Also look up the DNS SRV records a member bootstrapping with C(--discovery-srv) reads
         (C(_etcd-server-ssl._tcp.<domain>) and C(_etcd-server._tcp.<domain>)), through the host's name servers
         (C(/etc/resolv.conf)), and resolve their targets; RV(srv) has them. Reads only.
+      - Not looked up when O(data_dir) already holds a member, which never reads them again: a run against a
+        running cluster does not wait for a name server that is gone.
     type: dict
     version_added: 0.2.0
     suboptions:
@@ -165,7 +167,7 @@ srv:
     - With O(srv), the lookup, C(domain), C(records) (each C(scheme), C(service), C(target), C(port), C(priority),
       C(weight) and the C(addresses) the target resolves to), C(own_addresses) (those of O(srv.own_host)) and
       C(errors) (of the SRV names without records, and of names that did not resolve).
-  returned: when O(srv) is set
+  returned: when O(srv) is set and O(data_dir) holds no member yet
   type: dict
   version_added: 0.2.0
 fsync:
@@ -464,7 +466,7 @@ def main():
     result["certificates"] = {path: file_fingerprints(path) for path in module.params["certificates"]}
     if module.params["fsync_samples"] > 0:
         result["fsync"] = fsync_latency(module.params["data_dir"], module.params["fsync_samples"])
-    if module.params["srv"]:
+    if module.params["srv"] and not result["data_dir"]["initialized"]:
         result["srv"] = srv_report(**module.params["srv"])
     interface = module.params["interface"]
     if interface:

@@ -559,14 +559,19 @@ def _srv_record(record):
 
 def dns_srv_problems(domain, views):
     """What stops the hosts of views bootstrapping from the SRV records of domain, as etcd reads them: each
-    host finds its own peer URL (by address and port) with its scheme, and each record is one of the hosts."""
+    host finds exactly one record of its scheme at its own address and port, named as its peer URL names it
+    (etcd gives each member the record's name as peer URL, and peers check the certificate against it), every
+    record's name resolves on every host (etcd skips one that does not, so the hosts would disagree), and
+    each record is one of the hosts."""
     names = ', '.join(v['host'] for v in views)
     if not domain:
         return ['etcd_bootstrap dns_srv needs etcd_discovery_srv, the domain of the SRV records, for %s' % names]
-    problems, claimed = [], set()
+    problems, claimed, unresolved = [], set(), []
     for view in views:
         lookup = _get(view['info'], 'srv') or {}
         records = lookup.get('records') or []
+        unresolved += ['%s:%s on %s (%s)' % (r['target'], r['port'], view['host'], r['error'])
+                       for r in records if r.get('error')]
         if not records:
             errors = '; '.join(lookup.get('errors') or []) or 'no lookup made'
             problems.append('%s: no SRV records of %s (%s): etcd_bootstrap dns_srv reads _etcd-server-ssl._tcp.%s '
@@ -574,15 +579,26 @@ def dns_srv_problems(domain, views):
             continue
         peer = urlsplit(view['peer_url'])
         own = set(lookup.get('own_addresses') or [peer.hostname])
-        found = [r for r in records if r['port'] == peer.port and own & set(r.get('addresses') or [])]
-        claimed.update((r['target'], r['port']) for r in found)
-        if not found:
+        mine = [r for r in records if r['port'] == peer.port and own & set(r.get('addresses') or [])]
+        claimed.update((r['target'], r['port']) for r in mine)
+        same = [r for r in mine if r['scheme'] == peer.scheme]
+        if not mine:
             problems.append('%s: its peer URL %s (%s) is not among the SRV records of %s: %s' % (
                 view['host'], view['peer_url'], ', '.join(sorted(own)), domain,
                 ', '.join(_srv_record(r) for r in records)))
-        elif found[0]['scheme'] != peer.scheme:
+        elif not same:
             problems.append('%s: its peer URL %s is %s, and its SRV record %s is %s' % (
-                view['host'], view['peer_url'], peer.scheme, found[0]['service'], found[0]['scheme']))
+                view['host'], view['peer_url'], peer.scheme, mine[0]['service'], mine[0]['scheme']))
+        elif len(same) > 1:
+            problems.append('%s: %d SRV records of %s point at its peer URL %s (%s); etcd needs exactly one' % (
+                view['host'], len(same), domain, view['peer_url'], ', '.join(_srv_record(r) for r in same)))
+        elif same[0]['target'].rstrip('.').lower() != (peer.hostname or '').lower():
+            problems.append('%s: its SRV record names it %s, which becomes its peer URL and must be in its '
+                            'certificates; set etcd_address to %s (its peer URL now: %s)' % (
+                                view['host'], same[0]['target'], same[0]['target'], view['peer_url']))
+    if unresolved:
+        problems.append('names of SRV records of %s that do not resolve, which etcd would leave out: %s'
+                        % (domain, ', '.join(unresolved)))
     records = next((_get(v['info'], 'srv', 'records') for v in views if _get(v['info'], 'srv', 'records')), [])
     strangers = [r for r in records if (r['target'], r['port']) not in claimed]
     if strangers and not problems:

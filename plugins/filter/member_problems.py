@@ -31,6 +31,8 @@ options:
         C(peer_port), C(peer_allowed_cn), C(deployed_peer_allowed_cn) (the member's running setting, none
         when it runs none), C(rotation), C(tls), C(pki_managed), C(fsync) (quorum.etcd.host_info's disk check) and
         C(fsync_max_ms) (refuse a 99th percentile above it; 0 never refuses)."
+      - C(name_addresses), the addresses a member address that is a DNS name resolves to on the host
+        (C(srv.own_addresses) of quorum.etcd.host_info); etcd must listen on one of them, where its peers reach it.
     type: dict
     required: true
 '''
@@ -78,6 +80,10 @@ def member_problems(settings):
     refused_address = listen == address and re.search(r'[/ ]', address)
     if listen and not refused_address and listen not in host_ips + ['0.0.0.0', '::']:
         problems.append('listen address %s is not an address of this host (%s)' % (listen, ', '.join(host_ips)))
+    name_addresses = list(s.get('name_addresses') or [])
+    if name_addresses and listen not in name_addresses + ['0.0.0.0', '::']:
+        problems.append('etcd_address %s resolves to %s, where the other members reach it, and etcd would listen on '
+                        '%s; set etcd_listen_address to one of those' % (address, ', '.join(name_addresses), listen))
     heartbeat, election = int(s.get('heartbeat_interval')), int(s.get('election_timeout'))
     if election < 5 * heartbeat or election > 50000:
         problems.append('etcd_election_timeout %s ms must be at least 5 x etcd_heartbeat_interval (%s ms) and at most '

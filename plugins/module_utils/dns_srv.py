@@ -20,6 +20,10 @@ class DnsError(Exception):
     """The lookup failed; the message says how."""
 
 
+class NoSuchName(DnsError):
+    """The name server says the name does not exist: asking another one would not change that."""
+
+
 def name_servers(resolv_conf='/etc/resolv.conf'):
     """The name servers of resolv.conf, in order; the local resolver when it lists none, as glibc does."""
     servers = []
@@ -35,8 +39,15 @@ def name_servers(resolv_conf='/etc/resolv.conf'):
 
 
 def _query(name, ident):
-    labels = b''.join(struct.pack('B', len(part)) + part.encode('idna')
-                      for part in name.rstrip('.').split('.') if part)
+    labels = b''
+    for part in name.rstrip('.').split('.'):
+        try:
+            encoded = part.encode('idna')
+        except UnicodeError as exc:
+            raise DnsError('%s is not a DNS name: %s' % (name, exc))
+        if not encoded or len(encoded) > 63:
+            raise DnsError('%s is not a DNS name: empty label or one longer than 63 bytes' % name)
+        labels += struct.pack('B', len(encoded)) + encoded
     return struct.pack('>HHHHHH', ident, 0x0100, 1, 0, 0, 0) + labels + b'\x00' + struct.pack('>HH', SRV, IN)
 
 
@@ -59,8 +70,14 @@ def _read_name(message, offset):
         offset += 1 + length
 
 
+def is_truncated(message):
+    """Whether a UDP answer says it did not fit (the TC bit): the records are then asked over TCP."""
+    return len(message) >= 4 and bool(struct.unpack('>H', message[2:4])[0] & 0x0200)
+
+
 def parse_srv_answer(message, ident):
-    """[(priority, weight, port, target)] of an SRV answer; DnsError for an error code or a foreign answer."""
+    """[(priority, weight, port, target)] of an SRV answer; DnsError for an error code or a foreign
+    or malformed answer, NoSuchName for NXDOMAIN."""
     if len(message) < 12:
         raise DnsError('a short answer')
     got_id, flags, questions, answers = struct.unpack('>HHHH', message[:8])
@@ -68,22 +85,25 @@ def parse_srv_answer(message, ident):
         raise DnsError('an answer to another question')
     rcode = flags & 0x000F
     if rcode == 3:
-        raise DnsError('no such name (NXDOMAIN)')
+        raise NoSuchName('no such name (NXDOMAIN)')
     if rcode:
         raise DnsError('the name server answered %s' % RCODES.get(rcode, 'with error code %d' % rcode))
-    offset = 12
-    for _question in range(questions):
-        offset = _read_name(message, offset)[1] + 4
     records = []
-    for _answer in range(answers):
-        offset = _read_name(message, offset)[1]
-        rtype, _rclass, _ttl, length = struct.unpack('>HHIH', message[offset:offset + 10])
-        offset += 10
-        if rtype == SRV:
-            priority, weight, port = struct.unpack('>HHH', message[offset:offset + 6])
-            records.append((priority, weight, port, _read_name(message, offset + 6)[0]))
-        offset += length
-    return records, bool(flags & 0x0200)
+    try:
+        offset = 12
+        for _question in range(questions):
+            offset = _read_name(message, offset)[1] + 4
+        for _answer in range(answers):
+            offset = _read_name(message, offset)[1]
+            rtype, _rclass, _ttl, length = struct.unpack('>HHIH', message[offset:offset + 10])
+            offset += 10
+            if rtype == SRV:
+                priority, weight, port = struct.unpack('>HHH', message[offset:offset + 6])
+                records.append((priority, weight, port, _read_name(message, offset + 6)[0]))
+            offset += length
+    except (IndexError, struct.error) as exc:
+        raise DnsError('a malformed answer (%s)' % exc)
+    return records
 
 
 def _ask(server, port, packet, timeout, tcp):
@@ -104,22 +124,29 @@ def _ask(server, port, packet, timeout, tcp):
         return data[2:]
 
 
-def lookup_srv(name, servers=None, timeout=2.0, port=53):
+def lookup_srv(name, servers=None, timeout=2.0, port=53, attempts=2):
     """[{target, port, priority, weight}] of the SRV records of name, from the first server that answers;
-    over TCP when the UDP answer was truncated."""
+    over TCP when the UDP answer was truncated. Like the C and Go resolvers, each server is asked again
+    once and the next one tried on a failure, except that a name that does not exist does not."""
     errors = []
     for server in servers or name_servers():
-        ident = random.randint(0, 0xFFFF)
-        packet = _query(name, ident)
-        try:
-            records, truncated = parse_srv_answer(_ask(server, port, packet, timeout, tcp=False), ident)
-            if truncated:
-                records = parse_srv_answer(_ask(server, port, packet, timeout, tcp=True), ident)[0]
-        except (OSError, struct.error, IndexError) as exc:
-            errors.append('%s: %s' % (server, exc))
-            continue
-        return [{'target': target.rstrip('.'), 'port': srv_port, 'priority': priority, 'weight': weight}
-                for priority, weight, srv_port, target in records]
+        for _attempt in range(attempts):
+            ident = random.randint(0, 0xFFFF)
+            packet = _query(name, ident)
+            try:
+                answer = _ask(server, port, packet, timeout, tcp=False)
+                if is_truncated(answer):
+                    answer = _ask(server, port, packet, timeout, tcp=True)
+                records = parse_srv_answer(answer, ident)
+            except NoSuchName:
+                raise
+            except (OSError, DnsError) as exc:
+                error = '%s: %s' % (server, exc)
+                if error not in errors:
+                    errors.append(error)
+                continue
+            return [{'target': target.rstrip('.'), 'port': srv_port, 'priority': priority, 'weight': weight}
+                    for priority, weight, srv_port, target in records]
     raise DnsError('no name server answered for %s (%s)' % (name, '; '.join(errors)))
 
 
@@ -127,7 +154,7 @@ def addresses(host, port):
     """The addresses host resolves to, as etcd resolves the targets of the records (the host's resolver)."""
     try:
         found = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
         raise DnsError('%s does not resolve: %s' % (host, exc))
     return sorted(set(entry[4][0] for entry in found))
 

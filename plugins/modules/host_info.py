@@ -129,8 +129,8 @@ options:
       - Also look up the DNS SRV records a member bootstrapping with C(--discovery-srv) reads
         (C(_etcd-server-ssl._tcp.<domain>) and C(_etcd-server._tcp.<domain>)), through the host's name servers
         (C(/etc/resolv.conf)), and resolve their targets; RV(srv) has them. Reads only.
-      - Not looked up when O(data_dir) already holds a member, which never reads them again: a run against a
-        running cluster does not wait for a name server that is gone.
+      - Not looked up when O(data_dir) already holds a member, which never reads them again, so that a run
+        against a running cluster does not wait for a name server that is gone.
     type: dict
     version_added: 0.2.0
     suboptions:

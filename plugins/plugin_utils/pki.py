@@ -85,7 +85,7 @@ def _found_address(member):
         ipaddress.ip_address(member["address"])
         return []
     except ValueError:
-        return [member.get("found_address") or ""]
+        return [] if member["address"] == "localhost" else [member.get("found_address") or ""]
 
 
 def certificate_specs(settings):

@@ -529,6 +529,24 @@ def test_every_problem_of_a_dns_srv_bootstrap_is_listed_at_once():
     assert extra['problems'] == ['the SRV records of lab.example name members that are not hosts of this new '
                                  'cluster, which would wait for them: etcd9.lab.example:2380 (10.0.0.9) (the hosts: '
                                  'etcd1, etcd2, etcd3)']
+    # etcd takes each member's peer URL from its record's name: a host advertised by address, one with two
+    # records, and a record whose name does not resolve on a host are refused.
+    records = [srv_record(1), srv_record(2), dict(srv_record(2), weight=5), srv_record(3)]
+    hostvars = {'etcd%d' % n: srv_host(n, records) for n in (1, 2, 3)}
+    hostvars['etcd1']['__etcd_self']['peer_url'] = 'https://10.0.0.1:2380'
+    hostvars['etcd3']['__etcd_host']['srv']['records'] = records[:3] + [
+        dict(srv_record(3), addresses=[], error='etcd3.lab.example does not resolve')]
+    named = plan(hostvars, {'members': [], 'endpoints': []}, bootstrap='dns_srv', discovery={'srv': 'lab.example'})
+    assert named['problems'] == [
+        'etcd1: its SRV record names it etcd1.lab.example, which becomes its peer URL and must be in its '
+        'certificates; set etcd_address to etcd1.lab.example (its peer URL now: https://10.0.0.1:2380)',
+        'etcd2: 2 SRV records of lab.example point at its peer URL https://etcd2.lab.example:2380 '
+        '(etcd2.lab.example:2380 (10.0.0.2), etcd2.lab.example:2380 (10.0.0.2)); etcd needs exactly one',
+        'etcd3: its peer URL https://etcd3.lab.example:2380 (10.0.0.3) is not among the SRV records of lab.example: '
+        'etcd1.lab.example:2380 (10.0.0.1), etcd2.lab.example:2380 (10.0.0.2), etcd2.lab.example:2380 (10.0.0.2), '
+        'etcd3.lab.example:2380 (etcd3.lab.example does not resolve)',
+        'names of SRV records of lab.example that do not resolve, which etcd would leave out: etcd3.lab.example:2380 '
+        'on etcd3 (etcd3.lab.example does not resolve)']
     assert plan({'etcd%d' % n: srv_host(n, records) for n in (1, 2, 3)}, {'members': [], 'endpoints': []},
                 bootstrap='dns_srv', discovery={'srv': ''})['problems'] == [
         'etcd_bootstrap dns_srv needs etcd_discovery_srv, the domain of the SRV records, for etcd1, etcd2, etcd3']

@@ -76,3 +76,12 @@ def test_a_slow_disk_is_refused_only_when_a_limit_is_set():
         'the disk of /var/lib/etcd made a 2 KiB write durable in 25.5 ms at the 99th percentile (100 writes), more '
         'than etcd_disk_fsync_max_ms 10; etcd\'s hardware guide asks for less than 10 ms: put the data dir (or '
         'etcd_wal_dir) on a faster disk, an SSD of its own']
+
+
+def test_a_member_named_in_dns_must_listen_where_its_name_points():
+    named = dict(address='etcd1.lab.example', host_ips=['10.0.0.1', '192.168.9.1', '127.0.0.1'])
+    assert problems(name_addresses=['10.0.0.1'], **named) == []
+    assert problems(name_addresses=['192.168.9.1'], listen='0.0.0.0', **named) == []
+    assert problems(name_addresses=['192.168.9.1'], **named) == [
+        'etcd_address etcd1.lab.example resolves to 192.168.9.1, where the other members reach it, and etcd would '
+        'listen on 10.0.0.1; set etcd_listen_address to one of those']

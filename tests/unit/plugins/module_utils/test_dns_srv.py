@@ -7,7 +7,8 @@ import time
 import pytest
 
 from conftest import REPO, free_port
-from ansible_collections.quorum.etcd.plugins.module_utils.dns_srv import DnsError, lookup_srv, srv_services
+from ansible_collections.quorum.etcd.plugins.module_utils.dns_srv import (DnsError, lookup_srv, parse_srv_answer,
+                                                                          srv_report, srv_services)
 
 DNSMASQ = os.path.join(REPO, '.cache', 'dnsmasq', 'usr', 'sbin', 'dnsmasq')
 # Enough records with long names that the UDP answer (512 bytes) is truncated and the lookup goes over TCP.
@@ -67,3 +68,19 @@ def test_the_names_are_the_ones_etcd_reads():
     assert srv_services('lab.example') == [('https', '_etcd-server-ssl._tcp.lab.example'),
                                            ('http', '_etcd-server._tcp.lab.example')]
     assert srv_services('lab.example', 'blue')[0] == ('https', '_etcd-server-ssl-blue._tcp.lab.example')
+
+
+def test_bad_names_and_malformed_answers_are_errors_not_crashes():
+    for name in ('_etcd-server-ssl._tcp.%s.example' % ('x' * 64), '_etcd-server._tcp.b\u00fccher.' + '\ufffd'):
+        with pytest.raises(DnsError):
+            lookup_srv(name, servers=['127.0.0.1'], port=free_port(), timeout=0.2)
+    # A header that promises an answer the message does not carry.
+    header = bytes.fromhex('1234 8180 0000 0001 0000 0000'.replace(' ', ''))
+    with pytest.raises(DnsError) as malformed:
+        parse_srv_answer(header, 0x1234)
+    assert 'malformed' in str(malformed.value)
+    with pytest.raises(DnsError):
+        parse_srv_answer(header, 0x4321)
+    # host_info's report names the failure instead of failing the module.
+    report = srv_report('%s.example' % ('y' * 70))
+    assert report['records'] == [] and len(report['errors']) == 2 and 'not a DNS name' in report['errors'][0]

@@ -102,10 +102,10 @@ def test_a_changed_address_reissues_only_that_members_certificates(tmp_path):
 def test_a_member_advertised_by_dns_name_also_carries_its_hosts_address(tmp_path):
     root = tmp_path / 'pki'
     wanted = settings(root)
-    for member in wanted['members']:
-        member['found_address'] = member['address']
-    # Advertised by address: the found address adds nothing, and nothing is issued again.
     pki.converge(wanted)
+    for member in wanted['members']:
+        member['found_address'] = member['address'].replace('10.0.0.', '192.168.0.')
+    # Advertised by address: the host's other address is not added, and nothing is issued again.
     assert pki.converge(wanted)['issued'] == []
     wanted['members'][0]['address'] = 'etcd1.lab.example'
     result = pki.converge(wanted)
@@ -114,7 +114,9 @@ def test_a_member_advertised_by_dns_name_also_carries_its_hosts_address(tmp_path
         sans = cert(str(root / 'etcd1' / ('%s.crt' % kind))).extensions.get_extension_for_class(
             x509.SubjectAlternativeName).value
         assert 'etcd1.lab.example' in sans.get_values_for_type(x509.DNSName)
-        assert '10.0.0.11' in [str(a) for a in sans.get_values_for_type(x509.IPAddress)]
+        assert '192.168.0.11' in [str(a) for a in sans.get_values_for_type(x509.IPAddress)]
+    others = cert(str(root / 'etcd2' / 'server.crt')).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert '192.168.0.12' not in [str(a) for a in others.value.get_values_for_type(x509.IPAddress)]
 
 
 def test_a_certificate_near_its_expiry_is_renewed_and_the_others_kept(tmp_path):

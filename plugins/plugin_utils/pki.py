@@ -22,6 +22,8 @@ import ipaddress
 import os
 import tempfile
 
+from ansible_collections.quorum.etcd.plugins.plugin_utils.addresses import advertised_by_name
+
 try:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
@@ -81,11 +83,7 @@ def subject_alt_names(names):
 def _found_address(member):
     """The host's own address, for a member advertised by DNS name (clients may reach it by address):
     a member advertised by address keeps the names it had."""
-    try:
-        ipaddress.ip_address(member["address"])
-        return []
-    except ValueError:
-        return [] if member["address"] == "localhost" else [member.get("found_address") or ""]
+    return [member.get("found_address") or ""] if advertised_by_name(member["address"]) else []
 
 
 def certificate_specs(settings):

@@ -180,6 +180,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.quorum.etcd.plugins.module_utils.firewalld import Firewalld
+from ansible_collections.quorum.etcd.plugins.module_utils.machine_lock import machine_lock
 
 FILE_OPTIONS = dict(
     path=dict(type='path', required=True),
@@ -377,14 +378,17 @@ def main():
     )
     validate(module)
     changed, diffs, restart = [], [], False
-    ensure_user(module, module.params['user'], changed)
-    for spec in module.params['directories']:
-        ensure_directory(module, spec, changed)
-    for key, secret in (('files', False), ('secret_files', True)):
-        for spec in module.params[key]:
-            if ensure_file(module, spec, changed, diffs, secret) and spec['restart']:
-                restart = True
-    ensure_ports(module, module.params['firewalld_ports'], changed)
+    # The user, the directories' parents and the firewall are the machine's, shared by the instances on it:
+    # one call at a time per machine (a few milliseconds when nothing changes).
+    with machine_lock():
+        ensure_user(module, module.params['user'], changed)
+        for spec in module.params['directories']:
+            ensure_directory(module, spec, changed)
+        for key, secret in (('files', False), ('secret_files', True)):
+            for spec in module.params[key]:
+                if ensure_file(module, spec, changed, diffs, secret) and spec['restart']:
+                    restart = True
+        ensure_ports(module, module.params['firewalld_ports'], changed)
     result = dict(changed=bool(changed), changed_paths=changed, restart=restart)
     if module._diff:
         result['diff'] = diffs

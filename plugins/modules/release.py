@@ -225,6 +225,7 @@ from urllib.error import HTTPError, URLError
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
+from ansible_collections.quorum.etcd.plugins.module_utils.machine_lock import machine_lock
 
 MARKER = '.quorum-etcd-release.json'
 BINARIES = ('etcd', 'etcdctl', 'etcdutl')
@@ -638,10 +639,12 @@ def main():
     )
     release = Release(module)
     try:
-        if module.params['state'] == 'downloaded':
-            result = release.downloaded_state()
-        else:
-            result = release.present()
+        # Instances on one machine install into the same directories: one at a time.
+        with machine_lock():
+            if module.params['state'] == 'downloaded':
+                result = release.downloaded_state()
+            else:
+                result = release.present()
     except (OSError, IOError) as e:
         release.fail('Installing etcd v%s failed: %s. Temporary files were removed; fix the cause and run again.'
                      % (release.version, e))

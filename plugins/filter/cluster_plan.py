@@ -202,7 +202,7 @@ def _host_view(hostvars, host):
     if not own:
         return None
     return {'host': host, 'name': own['name'], 'peer_url': own['peer_url'], 'client_url': own['client_url'],
-            'state': own.get('state', 'present'), 'info': info or {}}
+            'state': own.get('state', 'present'), 'own': own.get('own') or {}, 'info': info or {}}
 
 
 def _repeated(hosts, key):
@@ -230,6 +230,27 @@ def _group_problems(views, group, group_name, play_hosts, staying, allow_even):
                         % '; '.join(_repeated(present, 'name')))
     if _repeated(present, 'peer_url'):
         problems.append('peer URLs must be unique; repeated: %s' % '; '.join(_repeated(present, 'peer_url')))
+    return problems
+
+
+def shared_machine_problems(views):
+    """Members on one machine (hosts whose host_info found the same machine-id) that would share a unit, a
+    directory or a port: the second etcd would not start, or would run in the first one's data."""
+    machines = {}
+    for view in views:
+        machine = view['info'].get('machine_id')
+        if machine:
+            machines.setdefault(machine, []).append(view)
+    problems = []
+    for together in machines.values():
+        if len(together) < 2:
+            continue
+        for what in sorted(set(k for v in together for k in v['own'])):
+            for value in sorted(set(str(v['own'].get(what, '')) for v in together) - {''}):
+                sharing = [v['host'] for v in together if str(v['own'].get(what, '')) == value]
+                if len(sharing) > 1:
+                    problems.append('%s run on one machine with the same %s %s: give each its own etcd_instance '
+                                    '(unit and directories) and ports' % (', '.join(sharing), what, value))
     return problems
 
 
@@ -318,6 +339,7 @@ def cluster_plan(group, hostvars, probe, play_hosts, version, token, cluster_gro
                                                                                            '; '.join(probe['split'])))
     problems += _group_problems([views[h] for h in group], group, cluster_group, play_hosts, staying,
                                 allow_even_members)
+    problems += shared_machine_problems(ran)
     # Every host reads its state before the plan is made, unless the play runs them apart.
     behind = [h for h in group if h in play_hosts and not views[h]]
     if behind:

@@ -234,6 +234,12 @@ config:
   returned: always
   type: dict
   sample: {ETCD_NAME: etcd1, ETCD_INITIAL_CLUSTER_STATE: new}
+machine_id:
+  description:
+    - The host's C(/etc/machine-id), empty when it has none. Inventory hosts with the same one are one machine
+      (several etcd instances on it, C(etcd_instance)), and must not share ports, directories or a unit.
+  returned: always
+  type: str
 firewalld_active:
   description: Whether firewalld is running.
   returned: always
@@ -353,6 +359,14 @@ def _name(lookup, number):
         return str(number)
 
 
+def _machine_id():
+    try:
+        with open('/etc/machine-id') as handle:
+            return handle.read().strip()
+    except (IOError, OSError):
+        return ''
+
+
 def _user(name):
     try:
         entry = pwd.getpwnam(name)
@@ -454,6 +468,7 @@ def main():
         data_dir=_data_dir(module.params["data_dir"]),
         paths={path: _path(path) for path in [module.params["data_dir"]] + module.params["paths"]},
         user=_user(module.params["user"]),
+        machine_id=_machine_id(),
         etcd=_etcd(module, module.params["binary"]),
         config=_env_file(module.params["config_file"]),
         firewalld_active=_unit_is(module, "is-active", "firewalld"),

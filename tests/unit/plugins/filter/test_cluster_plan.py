@@ -564,3 +564,38 @@ def test_a_discovery_setting_of_etcd_extra_config_is_not_taken_for_a_bootstrap_s
     result = plan({'etcd1': host(1, initialized=True, config=static)},
                   probe([member(1)], leader=1), bootstrap='discovery', discovery=DISCOVERY)
     assert result['problems'] == [] and result['hosts']['etcd1']['discovery_settings'] == {}
+
+
+def instance(n, machine, unit, data_dir, client_port, peer_port):
+    """A member of a pseudo-cluster: all on 10.0.0.1, told apart by their ports."""
+    view = host(1)
+    view['__etcd_self'] = {'name': 'infra%d' % n, 'peer_url': 'https://10.0.0.1:%d' % peer_port,
+                           'client_url': 'https://10.0.0.1:%d' % client_port, 'state': 'present',
+                           'own': {'unit': unit, 'data directory': data_dir, 'client port': str(client_port),
+                                   'peer port': str(peer_port), 'metrics port': ''}}
+    view['__etcd_host']['machine_id'] = machine
+    return view
+
+
+def test_instances_on_one_machine_each_with_its_own_unit_directories_and_ports_bootstrap():
+    hostvars = {'infra%d' % n: instance(n, 'm1', 'etcd-infra%d' % n, '/var/lib/etcd/infra%d' % n, port, port + 1)
+                for n, port in ((1, 2379), (2, 12379), (3, 22379))}
+    result = plan(hostvars, {'members': [], 'endpoints': []})
+    assert result['problems'] == []
+    assert result['hosts']['infra2']['initial_cluster'] == (
+        'infra1=https://10.0.0.1:2380,infra2=https://10.0.0.1:12380,infra3=https://10.0.0.1:22380')
+
+
+def test_instances_on_one_machine_that_share_a_unit_a_directory_or_a_port_are_refused_naming_them():
+    hostvars = {'infra1': instance(1, 'm1', 'etcd', '/var/lib/etcd', 2379, 2380),
+                'infra2': instance(2, 'm1', 'etcd', '/var/lib/etcd', 2379, 12380),
+                # The same settings on another machine are no problem.
+                'infra3': instance(3, 'm2', 'etcd', '/var/lib/etcd', 2379, 22380)}
+    problems = plan(hostvars, {'members': [], 'endpoints': []})['problems']
+    assert problems == [
+        'infra1, infra2 run on one machine with the same client port 2379: give each its own etcd_instance '
+        '(unit and directories) and ports',
+        'infra1, infra2 run on one machine with the same data directory /var/lib/etcd: give each its own '
+        'etcd_instance (unit and directories) and ports',
+        'infra1, infra2 run on one machine with the same unit etcd: give each its own etcd_instance (unit and '
+        'directories) and ports']

@@ -29,8 +29,8 @@ options:
       - "Keys: C(host), C(group), C(in_group), C(address), C(ipv4_addresses), C(host_ips), C(listen), C(name),
         C(version), C(client_scheme), C(peer_scheme), C(heartbeat_interval), C(election_timeout), C(client_port),
         C(peer_port), C(peer_allowed_cn), C(deployed_peer_allowed_cn) (the member's running setting, none
-        when it runs none), C(rotation), C(tls), C(pki_managed), C(fsync) (quorum.etcd.host_info's disk check) and
-        C(fsync_max_ms) (refuse a 99th percentile above it; 0 never refuses)."
+        when it runs none), C(rotation), C(tls), C(pki_managed), C(fsync) (quorum.etcd.host_info's disk check),
+        C(fsync_max_ms) (refuse a 99th percentile above it; 0 never refuses) and C(instance) (C(etcd_instance))."
       - C(name_addresses), the addresses a member address that is a DNS name resolves to on the host
         (C(srv.own_addresses) of quorum.etcd.host_info); etcd must listen on one of them, where its peers reach it.
     type: dict
@@ -69,6 +69,10 @@ def member_problems(settings):
         problems.append('etcd_address %s must be a bare address, without prefix length or path' % address)
     if not re.match(r'^[A-Za-z0-9._-]+$', str(s.get('name') or '')):
         problems.append('etcd_member_name %s may only use letters, digits, ".", "_" and "-"' % s.get('name'))
+    # The instance names the unit and directories (etcd-<instance>, /etc/etcd/<instance>): no path, no option.
+    if s.get('instance') and not re.match(r'^[A-Za-z0-9][A-Za-z0-9._-]*$', str(s['instance'])):
+        problems.append('etcd_instance %s must start with a letter or digit and use only letters, digits, ".", "_" '
+                        'and "-"' % s['instance'])
     if not re.match(r'^[0-9]+[.][0-9]+[.][0-9]+$', str(s.get('version'))):
         problems.append('etcd_version %s must be an exact release X.Y.Z such as 3.5.1, so that every member runs '
                         'the same binaries' % s.get('version'))

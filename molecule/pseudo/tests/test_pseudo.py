@@ -37,12 +37,35 @@ def unit(instance):
     return "etcd-" + instance if instance else "etcd"
 
 
-def etcdctl(group, host, *args):
-    """etcdctl on the member's machine with that instance's settings and its client port."""
-    machine, instance, port = CLUSTERS[group][host]
+def etcdctl(group, host, *args, members=None):
+    """That instance's etcdctl (its own links) on the member's machine, with its settings and client port."""
+    machine, instance, port = (members or CLUSTERS[group])[host]
     env = "/etc/etcd/%s/etcdctl.env" % instance if instance else "/etc/etcd/etcdctl.env"
-    command = "set -a; . %s; set +a; etcdctl --endpoints https://127.0.0.1:%d " % (env, port)
+    tool = "/opt/etcd/%s/bin/etcdctl" % instance if instance else "/usr/local/bin/etcdctl"
+    command = "set -a; . %s; set +a; %s --endpoints https://127.0.0.1:%d " % (env, tool, port)
     return MACHINE[machine].check_output(command + " ".join(["%s"] * len(args)), *args)
+
+
+def version(group, host):
+    return json.loads(etcdctl(group, host, "-w", "json", "endpoint", "status"))[0]["Status"]["version"]
+
+
+def inventory_with(directory, **etcd_hosts):
+    """A copy of the scenario's inventory whose group etcd has these hosts too (or instead: None drops one)."""
+    inventory = str(directory)
+    shutil.copytree(INVENTORY_DIR, inventory)
+    hosts = dict(HOSTS_FILE, etcd={"hosts": dict(HOSTS_FILE["etcd"]["hosts"])})
+    for name, values in etcd_hosts.items():
+        hosts["etcd"]["hosts"][name] = dict(values, ansible_host="pseudo-1", etcd_instance=name)
+    with open(os.path.join(inventory, "hosts"), "w") as f:
+        yaml.safe_dump(hosts, f)
+    return inventory
+
+
+def pseudo_writer(urls, prefix):
+    tls = {"verify": os.path.join(PKI, "etcd", "ca.crt"),
+           "cert": (os.path.join(PKI, "etcd", "admin.crt"), os.path.join(PKI, "etcd", "admin.key"))}
+    return Writer(urls, prefix=prefix, tls=tls)
 
 
 def main_pids():
@@ -94,9 +117,7 @@ def test_the_three_clusters_do_not_see_each_other():
 def test_a_rolling_restart_of_the_pseudo_cluster_restarts_its_instances_only():
     before = main_pids()
     urls = ["https://%s:%d" % (ADDRESS[machine], port) for machine, _, port in CLUSTERS["etcd"].values()]
-    tls = {"verify": os.path.join(PKI, "etcd", "ca.crt"),
-           "cert": (os.path.join(PKI, "etcd", "admin.crt"), os.path.join(PKI, "etcd", "admin.key"))}
-    with Writer(urls, prefix="/pseudo/rolling/", tls=tls) as writer:
+    with pseudo_writer(urls, "/pseudo/rolling/") as writer:
         run = playbook(INVENTORY_DIR, "quorum.etcd.rolling_restart")
     assert run.rc == 0, run
     writer.verify(urls)
@@ -105,22 +126,64 @@ def test_a_rolling_restart_of_the_pseudo_cluster_restarts_its_instances_only():
     assert restarted == sorted(CLUSTERS["etcd"]), (before, after)
 
 
+def test_scale_adds_two_instances_and_removes_them_again_under_the_writer(tmp_path):
+    added = {"infra4": {"etcd_client_port": 42379, "etcd_peer_port": 42380, "etcd_metrics_port": 42381},
+             "infra5": {"etcd_client_port": 52379, "etcd_peer_port": 52380, "etcd_metrics_port": 52381}}
+    urls = ["https://10.213.17.11:%d" % port for port in (2379, 12379, 22379)]
+    grown = {name: ("pseudo-1", name, values["etcd_client_port"]) for name, values in added.items()}
+    grown.update(CLUSTERS["etcd"])
+    with pseudo_writer(urls, "/pseudo/scale/") as writer:
+        run = playbook(inventory_with(tmp_path / "grow", **added), "quorum.etcd.scale")
+        assert run.rc == 0, run
+        listed = json.loads(etcdctl("etcd", "infra4", "-w", "json", "member", "list", members=grown))
+        assert sorted((m["name"], bool(m.get("isLearner"))) for m in listed["members"]) == [
+            (name, False) for name in sorted(grown)], listed
+        assert all(MACHINE["pseudo-1"].service("etcd-" + name).is_running for name in added)
+        leaving = {name: dict(values, etcd_member_state="absent") for name, values in added.items()}
+        run = playbook(inventory_with(tmp_path / "shrink", **leaving), "quorum.etcd.scale")
+        assert run.rc == 0, run
+    writer.verify(urls)
+    listed = json.loads(etcdctl("etcd", "infra1", "-w", "json", "member", "list"))
+    assert sorted(m["name"] for m in listed["members"]) == ["infra1", "infra2", "infra3"]
+    for name in added:
+        assert not MACHINE["pseudo-1"].service("etcd-" + name).is_running, name
+        assert MACHINE["pseudo-1"].check_output("ls -d /var/lib/etcd/%s.removed-* | wc -l" % name) == "1", name
+
+
+def test_an_upgrade_of_the_instance_beside_leaves_the_member_of_the_other_cluster_on_its_release():
+    assert version("beside", "beside-1") == version("solo", "solo-1") == "3.6.16"
+    run = playbook(INVENTORY_DIR, "quorum.etcd.upgrade", "-e", "etcd_cluster_group=beside", "-e", "etcd_version=3.7.3")
+    assert run.rc == 0, run
+    assert version("beside", "beside-1") == "3.7.3"
+    # The normal member's links were not switched: restarted, it runs its own release still.
+    MACHINE["pseudo-2"].check_output("systemctl restart etcd")
+    assert version("solo", "solo-1") == "3.6.16"
+    assert {version("etcd", host) for host in CLUSTERS["etcd"]} == {"3.6.16"}
+
+
+def test_a_backup_of_one_instance_saves_a_snapshot_of_its_own_cluster():
+    run = playbook(INVENTORY_DIR, "quorum.etcd.backup", "-e", "etcd_backup_hosts=infra2", "-e", "etcd_backup_now=true")
+    assert run.rc == 0, run
+    node = MACHINE["pseudo-1"]
+    assert node.service("etcd-backup-infra2.timer").is_enabled
+    saved = node.check_output("ls -t /var/lib/etcd-backup/*.db | head -n1")
+    assert os.path.basename(saved).startswith("etcd-cluster-"), saved  # named after the pseudo-cluster's token
+    status = json.loads(node.check_output("/opt/etcd/infra2/bin/etcdutl snapshot status -w json %s", saved))
+    print("backup of infra2: %s, %s" % (saved, status))
+    # The pseudo-cluster's data: the writers' hundreds of keys; solo and beside hold one key each.
+    assert status["totalKey"] > 100, status
+
+
 def test_an_instance_that_would_share_a_port_with_another_is_refused_before_anything_changes(tmp_path):
-    inventory = str(tmp_path / "inventory")
-    shutil.copytree(INVENTORY_DIR, inventory)
-    hosts = dict(HOSTS_FILE)
-    hosts["etcd"] = {"hosts": dict(HOSTS_FILE["etcd"]["hosts"], infra4={
-        "ansible_host": "pseudo-1", "etcd_instance": "infra4",
-        "etcd_client_port": 12379, "etcd_peer_port": 42380, "etcd_metrics_port": 42381})}
-    with open(os.path.join(inventory, "hosts"), "w") as f:
-        yaml.safe_dump(hosts, f)
+    shares_a_port = {"etcd_client_port": 12379, "etcd_peer_port": 62380, "etcd_metrics_port": 62381}
+    inventory = inventory_with(tmp_path / "inventory", infra6=shares_a_port)
     before = main_pids()
     run = playbook(inventory, "quorum.etcd.scale", "-e", "etcd_allow_even_members=true")
     assert run.rc != 0, run
-    assert any("infra2, infra4 run on one machine with the same client port 12379" in (m or "")
+    assert any("infra2, infra6 run on one machine with the same client port 12379" in (m or "")
                for m in run.messages), run.messages
-    assert not MACHINE["pseudo-1"].file("/etc/etcd/infra4").exists
-    assert not MACHINE["pseudo-1"].file("/etc/systemd/system/etcd-infra4.service").exists
+    assert not MACHINE["pseudo-1"].file("/etc/etcd/infra6").exists
+    assert not MACHINE["pseudo-1"].file("/etc/systemd/system/etcd-infra6.service").exists
     assert main_pids() == before
     listed = json.loads(etcdctl("etcd", "infra1", "-w", "json", "member", "list"))
     assert sorted(m["name"] for m in listed["members"]) == ["infra1", "infra2", "infra3"]

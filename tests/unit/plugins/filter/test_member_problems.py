@@ -85,3 +85,10 @@ def test_a_member_named_in_dns_must_listen_where_its_name_points():
     assert problems(name_addresses=['192.168.9.1'], **named) == [
         'etcd_address etcd1.lab.example resolves to 192.168.9.1, where the other members reach it, and etcd would '
         'listen on 10.0.0.1; set etcd_listen_address to one of those']
+
+
+def test_an_instance_name_that_is_no_plain_name_is_refused():
+    assert problems(instance='infra1') == [] and problems(instance='') == []
+    for bad in ('../etc', '-x', '.hidden', 'a b'):
+        assert problems(instance=bad) == [
+            'etcd_instance %s must start with a letter or digit and use only letters, digits, ".", "_" and "-"' % bad]

@@ -41,6 +41,10 @@ class Writer:
         self.attempts = 0
         self.errors = 0
         self.longest_gap = 0.0
+        # An endpoint that did not answer waits this long at the back of the order: a destroyed host's
+        # address costs a connect timeout per try, which would slow every write while it stays listed.
+        self.backoff = 1.0
+        self._failed_until = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._session = requests.Session()
@@ -93,10 +97,14 @@ class Writer:
             key = "%s%08d" % (self.prefix, self.attempts)
             value = "written at %.3f" % time.time()
             self.attempts += 1
-            for offset in range(len(self.endpoints)):
-                endpoint = self.endpoints[(turn + offset) % len(self.endpoints)]
+            for endpoint in self._order(turn):
                 try:
                     self._put(endpoint, key, value)
+                except (requests.ConnectionError, requests.Timeout):
+                    self.errors += 1
+                    self._failed_until[endpoint] = time.monotonic() + self.backoff
+                    self._session.headers.pop("Authorization", None)
+                    continue
                 except (requests.RequestException, ValueError, KeyError):
                     self.errors += 1
                     # A token from before a restore makes the restored members wait (until their raft index
@@ -111,6 +119,13 @@ class Writer:
             turn += 1
             self._stop.wait(self.interval)
         self.longest_gap = max(self.longest_gap, time.monotonic() - last_success)
+
+    def _order(self, turn):
+        """The endpoints from this turn's on, those that did not answer lately last (still tried)."""
+        now = time.monotonic()
+        turned = [self.endpoints[(turn + offset) % len(self.endpoints)] for offset in range(len(self.endpoints))]
+        return ([e for e in turned if self._failed_until.get(e, 0) <= now]
+                + [e for e in turned if self._failed_until.get(e, 0) > now])
 
     def _read_all(self, endpoint, serializable):
         answer = self._post(endpoint, "/v3/kv/range", {

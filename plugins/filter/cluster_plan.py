@@ -233,15 +233,32 @@ def _group_problems(views, group, group_name, play_hosts, staying, allow_even):
     return problems
 
 
+def _machine(view):
+    """What tells a machine: its machine-id and its addresses (clones of one image may share the id, never the
+    addresses); None when the host did not say."""
+    info = view['info']
+    machine = info.get('machine_id')
+    if not machine or machine == 'uninitialized':
+        return None
+    return (machine, tuple(sorted(info.get('ipv4_addresses') or [])), tuple(sorted(info.get('ipv6_addresses') or [])))
+
+
 def shared_machine_problems(views):
-    """Members on one machine (hosts whose host_info found the same machine-id) that would share a unit, a
-    directory or a port: the second etcd would not start, or would run in the first one's data."""
+    """Members on one machine (hosts whose host_info found the same machine-id and addresses) that would share a
+    unit, a directory or a port: the second etcd would not start, or would run in the first one's data. And
+    members on several machines whose configuration directories differ: the role's calls for one member run
+    from another host with its client certificate's paths, which must exist on every machine."""
     machines = {}
     for view in views:
-        machine = view['info'].get('machine_id')
+        machine = _machine(view)
         if machine:
             machines.setdefault(machine, []).append(view)
     problems = []
+    config_dirs = sorted(set(v['own'].get('configuration directory') for v in views) - {None})
+    if len(machines) > 1 and len(config_dirs) > 1:
+        problems.append('the members run on %d machines with different configuration directories (%s): give the '
+                        'members on different machines the same etcd_instance (or none), or keep the cluster\'s '
+                        'instances on one machine' % (len(machines), ', '.join(config_dirs)))
     for together in machines.values():
         if len(together) < 2:
             continue

@@ -37,11 +37,23 @@ def unit(instance):
     return "etcd-" + instance if instance else "etcd"
 
 
+def config_dir(instance):
+    return "/etc/etcd-" + instance if instance else "/etc/etcd"
+
+
+def data_dir(instance):
+    return "/var/lib/etcd-" + instance if instance else "/var/lib/etcd"
+
+
+def bin_dir(instance):
+    return "/opt/etcd/instances/%s/bin" % instance if instance else "/usr/local/bin"
+
+
 def etcdctl(group, host, *args, members=None):
     """That instance's etcdctl (its own links) on the member's machine, with its settings and client port."""
     machine, instance, port = (members or CLUSTERS[group])[host]
-    env = "/etc/etcd/%s/etcdctl.env" % instance if instance else "/etc/etcd/etcdctl.env"
-    tool = "/opt/etcd/%s/bin/etcdctl" % instance if instance else "/usr/local/bin/etcdctl"
+    env = config_dir(instance) + "/etcdctl.env"
+    tool = bin_dir(instance) + "/etcdctl"
     command = "set -a; . %s; set +a; %s --endpoints https://127.0.0.1:%d " % (env, tool, port)
     return MACHINE[machine].check_output(command + " ".join(["%s"] * len(args)), *args)
 
@@ -85,12 +97,13 @@ def test_each_instance_has_its_own_unit_configuration_and_data():
         for host, (machine, instance, port) in members.items():
             node = MACHINE[machine]
             assert node.service(unit(instance)).is_running, (host, unit(instance))
-            config_dir = "/etc/etcd/" + instance if instance else "/etc/etcd"
-            data_dir = "/var/lib/etcd/" + instance if instance else "/var/lib/etcd"
-            config = node.file(config_dir + "/etcd.conf").content_string
-            assert "ETCD_NAME=%s" % host in config or 'ETCD_NAME="%s"' % host in config, config
-            assert ":%d" % port in config and data_dir in config, config
-            assert node.file(data_dir + "/member").is_directory, (host, data_dir)
+            config = dict(line.split("=", 1) for line in node.file(config_dir(instance) + "/etcd.conf")
+                          .content_string.splitlines() if line.startswith("ETCD_"))
+            config = {key: value.strip('"') for key, value in config.items()}
+            assert config["ETCD_NAME"] == host and config["ETCD_DATA_DIR"] == data_dir(instance), config
+            assert "https://%s:%d" % (ADDRESS[machine], port) in config["ETCD_ADVERTISE_CLIENT_URLS"].split(","), config
+            # Each data directory holds its own member and nothing of another instance's.
+            assert node.file(data_dir(instance)).listdir() == ["member"], (host, data_dir(instance))
     # Only the machine with a single normal member gets the login shell's etcdctl setup.
     assert not MACHINE["pseudo-1"].file("/etc/profile.d/etcdctl.sh").exists
     assert MACHINE["pseudo-2"].file("/etc/profile.d/etcdctl.sh").exists
@@ -147,7 +160,7 @@ def test_scale_adds_two_instances_and_removes_them_again_under_the_writer(tmp_pa
     assert sorted(m["name"] for m in listed["members"]) == ["infra1", "infra2", "infra3"]
     for name in added:
         assert not MACHINE["pseudo-1"].service("etcd-" + name).is_running, name
-        assert MACHINE["pseudo-1"].check_output("ls -d /var/lib/etcd/%s.removed-* | wc -l" % name) == "1", name
+        assert MACHINE["pseudo-1"].check_output("ls -d /var/lib/etcd-%s.removed-* | wc -l" % name) == "1", name
 
 
 def test_an_upgrade_of_the_instance_beside_leaves_the_member_of_the_other_cluster_on_its_release():
@@ -168,10 +181,38 @@ def test_a_backup_of_one_instance_saves_a_snapshot_of_its_own_cluster():
     assert node.service("etcd-backup-infra2.timer").is_enabled
     saved = node.check_output("ls -t /var/lib/etcd-backup/*.db | head -n1")
     assert os.path.basename(saved).startswith("etcd-cluster-"), saved  # named after the pseudo-cluster's token
-    status = json.loads(node.check_output("/opt/etcd/infra2/bin/etcdutl snapshot status -w json %s", saved))
+    # The timer's settings name infra2's own configuration and links.
+    settings = node.file("/etc/quorum-etcd/etcd-backup-infra2.env").content_string
+    assert "/etc/etcd-infra2/etcd.conf" in settings and "/opt/etcd/instances/infra2/bin/etcdctl" in settings, settings
+    status = json.loads(node.check_output(bin_dir("infra2") + "/etcdutl snapshot status -w json %s", saved))
     print("backup of infra2: %s, %s" % (saved, status))
     # The pseudo-cluster's data: the writers' hundreds of keys; solo and beside hold one key each.
     assert status["totalKey"] > 100, status
+
+
+def test_a_restore_of_the_pseudo_cluster_restores_each_instance_in_its_own_directory():
+    node = MACHINE["pseudo-1"]
+    snapshot = node.check_output("ls -t /var/lib/etcd-backup/etcd-cluster-*.db | head -n1")
+    assert snapshot, "no snapshot of the pseudo-cluster (the backup test saves one)"
+    etcdctl("etcd", "infra1", "put", "/pseudo/after-backup", "gone after the restore")
+    before = main_pids()
+    cluster_before = json.loads(etcdctl("etcd", "infra1", "-w", "json", "member", "list"))["header"]["cluster_id"]
+    run = playbook(INVENTORY_DIR, "quorum.etcd.restore", "-e", json.dumps({
+        "etcd_restore_snapshot": snapshot, "etcd_restore_snapshot_host": "infra2", "etcd_restore_confirm": True}))
+    assert run.rc == 0, run
+    for host, (_, instance, _) in CLUSTERS["etcd"].items():
+        kept = node.check_output("ls -d %s.before-restore-* | wc -l", data_dir(instance))
+        assert kept == "1", (host, kept)
+        assert etcdctl("etcd", host, "get", "--print-value-only", "/pseudo/after-backup") == "", host
+        assert etcdctl("etcd", host, "get", "--print-value-only", "/pseudo/which").strip() == "etcd", host
+    assert json.loads(etcdctl("etcd", "infra1", "-w", "json", "member", "list"))["header"]["cluster_id"] != \
+        cluster_before
+    after = main_pids()
+    # The other clusters on these machines ran on untouched.
+    assert {k: v for k, v in after.items() if k[0] != "etcd"} == {k: v for k, v in before.items() if k[0] != "etcd"}
+    for group in ("solo", "beside"):
+        first = sorted(CLUSTERS[group])[0]
+        assert etcdctl(group, first, "get", "--print-value-only", "/pseudo/which").strip() == group
 
 
 def test_an_instance_that_would_share_a_port_with_another_is_refused_before_anything_changes(tmp_path):
@@ -182,7 +223,7 @@ def test_an_instance_that_would_share_a_port_with_another_is_refused_before_anyt
     assert run.rc != 0, run
     assert any("infra2, infra6 run on one machine with the same client port 12379" in (m or "")
                for m in run.messages), run.messages
-    assert not MACHINE["pseudo-1"].file("/etc/etcd/infra6").exists
+    assert not MACHINE["pseudo-1"].file("/etc/etcd-infra6").exists
     assert not MACHINE["pseudo-1"].file("/etc/systemd/system/etcd-infra6.service").exists
     assert main_pids() == before
     listed = json.loads(etcdctl("etcd", "infra1", "-w", "json", "member", "list"))

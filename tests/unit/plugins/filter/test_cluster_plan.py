@@ -566,19 +566,22 @@ def test_a_discovery_setting_of_etcd_extra_config_is_not_taken_for_a_bootstrap_s
     assert result['problems'] == [] and result['hosts']['etcd1']['discovery_settings'] == {}
 
 
-def instance(n, machine, unit, data_dir, client_port, peer_port):
-    """A member of a pseudo-cluster: all on 10.0.0.1, told apart by their ports."""
+def instance(n, machine, unit, data_dir, client_port, peer_port, config_dir='/etc/etcd'):
+    """A member of a pseudo-cluster: those on machine m<k> all on 10.0.0.<k>, told apart by their ports."""
+    address = '10.0.0.%s' % machine[1:]
     view = host(1)
-    view['__etcd_self'] = {'name': 'infra%d' % n, 'peer_url': 'https://10.0.0.1:%d' % peer_port,
-                           'client_url': 'https://10.0.0.1:%d' % client_port, 'state': 'present',
-                           'own': {'unit': unit, 'data directory': data_dir, 'client port': str(client_port),
+    view['__etcd_self'] = {'name': 'infra%d' % n, 'peer_url': 'https://%s:%d' % (address, peer_port),
+                           'client_url': 'https://%s:%d' % (address, client_port), 'state': 'present',
+                           'own': {'unit': unit, 'configuration directory': config_dir, 'data directory': data_dir,
+                                   'WAL directory': '', 'client port': str(client_port),
                                    'peer port': str(peer_port), 'metrics port': ''}}
-    view['__etcd_host']['machine_id'] = machine
+    view['__etcd_host'].update(machine_id='id-' + machine, ipv4_addresses=[address, '127.0.0.1'])
     return view
 
 
 def test_instances_on_one_machine_each_with_its_own_unit_directories_and_ports_bootstrap():
-    hostvars = {'infra%d' % n: instance(n, 'm1', 'etcd-infra%d' % n, '/var/lib/etcd/infra%d' % n, port, port + 1)
+    hostvars = {'infra%d' % n: instance(n, 'm1', 'etcd-infra%d' % n, '/var/lib/etcd-infra%d' % n, port, port + 1,
+                                        config_dir='/etc/etcd-infra%d' % n)
                 for n, port in ((1, 2379), (2, 12379), (3, 22379))}
     result = plan(hostvars, {'members': [], 'endpoints': []})
     assert result['problems'] == []
@@ -595,7 +598,26 @@ def test_instances_on_one_machine_that_share_a_unit_a_directory_or_a_port_are_re
     assert problems == [
         'infra1, infra2 run on one machine with the same client port 2379: give each its own etcd_instance '
         '(unit and directories) and ports',
+        'infra1, infra2 run on one machine with the same configuration directory /etc/etcd: give each its own '
+        'etcd_instance (unit and directories) and ports',
         'infra1, infra2 run on one machine with the same data directory /var/lib/etcd: give each its own '
         'etcd_instance (unit and directories) and ports',
         'infra1, infra2 run on one machine with the same unit etcd: give each its own etcd_instance (unit and '
         'directories) and ports']
+
+
+def test_clones_of_one_image_with_one_machine_id_are_told_apart_by_their_addresses():
+    hostvars = {'infra%d' % n: instance(n, 'm%d' % n, 'etcd', '/var/lib/etcd', 2379, 2380) for n in (1, 2, 3)}
+    for view in hostvars.values():
+        view['__etcd_host']['machine_id'] = 'cloned-without-a-new-id'
+    assert plan(hostvars, {'members': [], 'endpoints': []})['problems'] == []
+
+
+def test_a_cluster_on_several_machines_with_different_configuration_directories_is_refused():
+    hostvars = {'infra1': instance(1, 'm1', 'etcd-a', '/var/lib/etcd-a', 2379, 2380, config_dir='/etc/etcd-a'),
+                'infra2': instance(2, 'm1', 'etcd-b', '/var/lib/etcd-b', 12379, 12380, config_dir='/etc/etcd-b'),
+                'infra3': instance(3, 'm2', 'etcd', '/var/lib/etcd', 2379, 2380)}
+    assert plan(hostvars, {'members': [], 'endpoints': []})['problems'] == [
+        'the members run on 2 machines with different configuration directories (/etc/etcd, /etc/etcd-a, '
+        '/etc/etcd-b): give the members on different machines the same etcd_instance (or none), or keep the '
+        "cluster's instances on one machine"]

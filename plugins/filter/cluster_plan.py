@@ -202,7 +202,25 @@ def _host_view(hostvars, host):
     if not own:
         return None
     return {'host': host, 'name': own['name'], 'peer_url': own['peer_url'], 'client_url': own['client_url'],
-            'state': own.get('state', 'present'), 'own': own.get('own') or {}, 'info': info or {}}
+            'state': own.get('state', 'present'), 'own': _own(own), 'info': info or {}}
+
+
+def _port(url):
+    try:
+        return str(urlsplit(url).port or '')
+    except ValueError:  # a port etcd would refuse; member_problems names the setting
+        return ''
+
+
+def _own(member):
+    """{what: values} no other member on the member's machine may have: its unit, directories and ports, from
+    its URLs and the paths it recorded (tasks/address.yml)."""
+    paths = member.get('paths') or {}
+    own = {'unit': [paths.get('service')], 'configuration directory': [paths.get('config_dir')],
+           'data directory': [paths.get('data_dir')], 'WAL directory': [paths.get('wal_dir')],
+           'client port': [_port(member.get('client_url') or '')], 'peer port': [_port(member.get('peer_url') or '')],
+           'metrics port': [_port(url) for url in member.get('metrics_urls') or []]}
+    return {what: set(str(v) for v in values if v) for what, values in own.items()}
 
 
 def _repeated(hosts, key):
@@ -254,7 +272,7 @@ def shared_machine_problems(views):
         if machine:
             machines.setdefault(machine, []).append(view)
     problems = []
-    config_dirs = sorted(set(v['own'].get('configuration directory') for v in views) - {None})
+    config_dirs = sorted(set().union(*[v['own']['configuration directory'] for v in views]))
     if len(machines) > 1 and len(config_dirs) > 1:
         problems.append('the members run on %d machines with different configuration directories (%s): give the '
                         'members on different machines the same etcd_instance (or none), or keep the cluster\'s '
@@ -262,9 +280,9 @@ def shared_machine_problems(views):
     for together in machines.values():
         if len(together) < 2:
             continue
-        for what in sorted(set(k for v in together for k in v['own'])):
-            for value in sorted(set(str(v['own'].get(what, '')) for v in together) - {''}):
-                sharing = [v['host'] for v in together if str(v['own'].get(what, '')) == value]
+        for what in sorted(together[0]['own']):
+            for value in sorted(set().union(*[v['own'][what] for v in together])):
+                sharing = [v['host'] for v in together if value in v['own'][what]]
                 if len(sharing) > 1:
                     problems.append('%s run on one machine with the same %s %s: give each its own etcd_instance '
                                     '(unit and directories) and ports' % (', '.join(sharing), what, value))

@@ -69,7 +69,7 @@ def member_problems(settings):
         problems.append('etcd_address %s must be a bare address, without prefix length or path' % address)
     if not re.match(r'^[A-Za-z0-9._-]+$', str(s.get('name') or '')):
         problems.append('etcd_member_name %s may only use letters, digits, ".", "_" and "-"' % s.get('name'))
-    # The instance names the unit and directories (etcd-<instance>, /etc/etcd/<instance>): no path, no option.
+    # The instance names the unit and directories (etcd-<instance>, /etc/etcd-<instance>): no path, no option.
     if s.get('instance') and not re.match(r'^[A-Za-z0-9][A-Za-z0-9._-]*$', str(s['instance'])):
         problems.append('etcd_instance %s must start with a letter or digit and use only letters, digits, ".", "_" '
                         'and "-"' % s['instance'])

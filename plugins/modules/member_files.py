@@ -380,7 +380,7 @@ def main():
     changed, diffs, restart = [], [], False
     # The user, the directories' parents and the firewall are the machine's, shared by the instances on it:
     # one call at a time per machine (a few milliseconds when nothing changes).
-    with machine_lock():
+    with machine_lock(take=not module.check_mode):
         ensure_user(module, module.params['user'], changed)
         for spec in module.params['directories']:
             ensure_directory(module, spec, changed)

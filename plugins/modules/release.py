@@ -640,7 +640,7 @@ def main():
     release = Release(module)
     try:
         # Instances on one machine install into the same directories: one at a time.
-        with machine_lock():
+        with machine_lock(take=not module.check_mode):
             if module.params['state'] == 'downloaded':
                 result = release.downloaded_state()
             else:

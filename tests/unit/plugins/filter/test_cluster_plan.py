@@ -572,9 +572,8 @@ def instance(n, machine, unit, data_dir, client_port, peer_port, config_dir='/et
     view = host(1)
     view['__etcd_self'] = {'name': 'infra%d' % n, 'peer_url': 'https://%s:%d' % (address, peer_port),
                            'client_url': 'https://%s:%d' % (address, client_port), 'state': 'present',
-                           'own': {'unit': unit, 'configuration directory': config_dir, 'data directory': data_dir,
-                                   'WAL directory': '', 'client port': str(client_port),
-                                   'peer port': str(peer_port), 'metrics port': ''}}
+                           'metrics_urls': [], 'paths': {'service': unit, 'config_dir': config_dir,
+                                                         'data_dir': data_dir, 'wal_dir': ''}}
     view['__etcd_host'].update(machine_id='id-' + machine, ipv4_addresses=[address, '127.0.0.1'])
     return view
 
@@ -621,3 +620,15 @@ def test_a_cluster_on_several_machines_with_different_configuration_directories_
         'the members run on 2 machines with different configuration directories (/etc/etcd, /etc/etcd-a, '
         '/etc/etcd-b): give the members on different machines the same etcd_instance (or none), or keep the '
         "cluster's instances on one machine"]
+
+
+def test_instances_on_one_machine_with_the_same_metrics_port_are_refused():
+    hostvars = {'infra%d' % n: instance(n, 'm1', 'etcd-infra%d' % n, '/var/lib/etcd-infra%d' % n, port, port + 1,
+                                        config_dir='/etc/etcd-infra%d' % n)
+                for n, port in ((1, 2379), (2, 12379), (3, 22379))}
+    for name in ('infra1', 'infra2'):
+        hostvars[name]['__etcd_self']['metrics_urls'] = ['http://127.0.0.1:2381']
+    hostvars['infra3']['__etcd_self']['metrics_urls'] = ['http://127.0.0.1:22381']
+    assert plan(hostvars, {'members': [], 'endpoints': []})['problems'] == [
+        'infra1, infra2 run on one machine with the same metrics port 2381: give each its own etcd_instance '
+        '(unit and directories) and ports']

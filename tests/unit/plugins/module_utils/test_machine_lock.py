@@ -48,3 +48,10 @@ def test_without_a_writable_place_for_the_lock_the_block_runs_unlocked(tmp_path)
     with machine_lock(str(tmp_path / 'missing' / 'machine.lock')):
         ran.append(True)
     assert ran == [True]
+
+
+def test_check_mode_leaves_the_machine_alone_lock_file_included(tmp_path):
+    lock = tmp_path / 'machine.lock'
+    with machine_lock(str(lock), take=False):
+        assert not lock.exists()
+    assert not lock.exists()

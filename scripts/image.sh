@@ -13,9 +13,42 @@ extra_packages=(netbase nftables firewalld)
 recipe_hash=$(cat "$0" tests/lab/containers.conf | sha256sum | cut -c1-12)
 image="localhost/quorum-etcd-host:$recipe_hash"
 
+# The variant for etcd in a container (etcd_runtime: podman): the same host with podman in it, storing
+# images with the vfs driver (no overlay mounts inside the lab host's own overlay).
+podman_image="localhost/quorum-etcd-host-podman:$recipe_hash"
+podman_packages=(podman crun)
+
+build_podman_variant() {
+  if podman image exists "$podman_image"; then
+    podman tag "$podman_image" localhost/quorum-etcd-host-podman:latest
+    return 0
+  fi
+  local rootfs container
+  rootfs=$(mktemp -d /var/tmp/quorum-etcd-rootfs-podman.XXXXXX)
+  container=$(podman create "$image")
+  podman export "$container" | tar -C "$rootfs" -x
+  podman rm "$container" >/dev/null
+  cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+  mount -t proc proc "$rootfs/proc"
+  chroot "$rootfs" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive chroot "$rootfs" apt-get install -y -qq --no-install-recommends "${podman_packages[@]}" >/dev/null
+  umount "$rootfs/proc"
+  : > "$rootfs/etc/resolv.conf"
+  printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' \
+    > "$rootfs/etc/containers/storage.conf"
+  # podman's API socket and its services for restart policies are not used by the lab.
+  rm -f "$rootfs"/etc/systemd/system/*.wants/podman*
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$podman_image" >/dev/null
+  rm -rf "$rootfs"
+  podman tag "$podman_image" localhost/quorum-etcd-host-podman:latest
+  echo "image: built $podman_image"
+}
+
 if podman image exists "$image"; then
   echo "image: $image is up to date"
   podman tag "$image" localhost/quorum-etcd-host:latest
+  build_podman_variant
   exit 0
 fi
 
@@ -51,3 +84,4 @@ rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image" >/dev/null
 podman tag "$image" localhost/quorum-etcd-host:latest
 echo "image: built $image"
+build_podman_variant

@@ -30,7 +30,8 @@ options:
         C(version), C(client_scheme), C(peer_scheme), C(heartbeat_interval), C(election_timeout), C(client_port),
         C(peer_port), C(peer_allowed_cn), C(deployed_peer_allowed_cn) (the member's running setting, none
         when it runs none), C(rotation), C(tls), C(pki_managed), C(fsync) (quorum.etcd.host_info's disk check),
-        C(fsync_max_ms) (refuse a 99th percentile above it; 0 never refuses) and C(instance) (C(etcd_instance))."
+        C(fsync_max_ms) (refuse a 99th percentile above it; 0 never refuses), C(instance) (C(etcd_instance)),
+        C(runtime) (C(etcd_runtime)) and C(container_engines) (quorum.etcd.host_info's)."
       - C(name_addresses), the addresses a member address that is a DNS name resolves to on the host
         (C(srv.own_addresses) of quorum.etcd.host_info); etcd must listen on one of them, where its peers reach it.
     type: dict
@@ -73,6 +74,11 @@ def member_problems(settings):
     if s.get('instance') and not re.match(r'^[A-Za-z0-9][A-Za-z0-9._-]*$', str(s['instance'])):
         problems.append('etcd_instance %s must start with a letter or digit and use only letters, digits, ".", "_" '
                         'and "-"' % s['instance'])
+    runtime = s.get('runtime', 'host')
+    if runtime not in ('host', 'podman', 'docker'):
+        problems.append('etcd_runtime %s must be host, podman or docker' % runtime)
+    elif runtime != 'host' and not (s.get('container_engines') or {}).get(runtime):
+        problems.append('etcd_runtime %s runs etcd in a container, and the host has no %s command' % (runtime, runtime))
     if not re.match(r'^[0-9]+[.][0-9]+[.][0-9]+$', str(s.get('version'))):
         problems.append('etcd_version %s must be an exact release X.Y.Z such as 3.5.1, so that every member runs '
                         'the same binaries' % s.get('version'))

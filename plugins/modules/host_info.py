@@ -240,6 +240,13 @@ machine_id:
       (several etcd instances on it, C(etcd_instance)), and must not share ports, directories or a unit.
   returned: always
   type: str
+container_engines:
+  description:
+    - The path of each container engine's command on the host, empty when it has none, for a member that runs etcd
+      in a container (the server role's C(etcd_runtime)).
+  returned: always
+  type: dict
+  sample: {podman: /usr/bin/podman, docker: ''}
 firewalld_active:
   description: Whether firewalld is running.
   returned: always
@@ -469,6 +476,7 @@ def main():
         paths={path: _path(path) for path in [module.params["data_dir"]] + module.params["paths"]},
         user=_user(module.params["user"]),
         machine_id=_machine_id(),
+        container_engines=dict((engine, module.get_bin_path(engine) or '') for engine in ('podman', 'docker')),
         etcd=_etcd(module, module.params["binary"]),
         config=_env_file(module.params["config_file"]),
         firewalld_active=_unit_is(module, "is-active", "firewalld"),

@@ -92,3 +92,12 @@ def test_an_instance_name_that_is_no_plain_name_is_refused():
     for bad in ('../etc', '-x', '.hidden', 'a b'):
         assert problems(instance=bad) == [
             'etcd_instance %s must start with a letter or digit and use only letters, digits, ".", "_" and "-"' % bad]
+
+
+def test_a_container_runtime_needs_its_engine_on_the_host():
+    engines = {'podman': '/usr/bin/podman', 'docker': ''}
+    assert problems(runtime='host', container_engines={}) == []
+    assert problems(runtime='podman', container_engines=engines) == []
+    assert problems(runtime='docker', container_engines=engines) == [
+        'etcd_runtime docker runs etcd in a container, and the host has no docker command']
+    assert problems(runtime='lxc', container_engines=engines) == ['etcd_runtime lxc must be host, podman or docker']

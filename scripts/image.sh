@@ -18,32 +18,46 @@ image="localhost/quorum-etcd-host:$recipe_hash"
 podman_image="localhost/quorum-etcd-host-podman:$recipe_hash"
 podman_packages=(podman crun)
 
+# apt-get install in a root filesystem, through this machine's resolver; apt's caches removed after.
+apt_install() {  # rootfs, packages...
+  local rootfs=$1
+  shift
+  cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+  mount -t proc proc "$rootfs/proc"
+  chroot "$rootfs" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive chroot "$rootfs" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  umount "$rootfs/proc"
+  : > "$rootfs/etc/resolv.conf"
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+}
+
+import_rootfs() {  # rootfs, image (also tagged latest)
+  tar -C "$1" -c . | podman import --change 'CMD ["/sbin/init"]' - "$2" >/dev/null
+  podman tag "$2" "${2%:*}:latest"
+  echo "image: built $2"
+}
+
 build_podman_variant() {
   if podman image exists "$podman_image"; then
     podman tag "$podman_image" localhost/quorum-etcd-host-podman:latest
     return 0
   fi
-  local rootfs container
   rootfs=$(mktemp -d /var/tmp/quorum-etcd-rootfs-podman.XXXXXX)
+  local container
   container=$(podman create "$image")
   podman export "$container" | tar -C "$rootfs" -x
   podman rm "$container" >/dev/null
-  cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
-  mount -t proc proc "$rootfs/proc"
-  chroot "$rootfs" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive chroot "$rootfs" apt-get install -y -qq --no-install-recommends "${podman_packages[@]}" >/dev/null
-  umount "$rootfs/proc"
-  : > "$rootfs/etc/resolv.conf"
+  apt_install "$rootfs" "${podman_packages[@]}"
   printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' \
     > "$rootfs/etc/containers/storage.conf"
   # podman's API socket and its services for restart policies are not used by the lab.
   rm -f "$rootfs"/etc/systemd/system/*.wants/podman*
-  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$podman_image" >/dev/null
-  rm -rf "$rootfs"
-  podman tag "$podman_image" localhost/quorum-etcd-host-podman:latest
-  echo "image: built $podman_image"
+  import_rootfs "$rootfs" "$podman_image"
 }
+
+# Whichever root filesystem is being built goes away, also on failure.
+rootfs=""
+trap '[ -z "$rootfs" ] || { umount "$rootfs/proc" 2>/dev/null || true; rm -rf "$rootfs"; }' EXIT
 
 if podman image exists "$image"; then
   echo "image: $image is up to date"
@@ -63,25 +77,15 @@ debian_mirror() {
 
 rootfs=$(mktemp -d /var/tmp/quorum-etcd-rootfs.XXXXXX)
 echo "image: debootstrap $suite into $rootfs"
-trap 'umount "$rootfs/proc" 2>/dev/null || true; rm -rf "$rootfs"' EXIT
 if ! debootstrap --variant=minbase --include="$base_packages" "$suite" "$rootfs" "$(debian_mirror)" > "$rootfs.log" 2>&1; then
   tail -n 20 "$rootfs.log" "$rootfs/debootstrap/debootstrap.log" >&2 || true
   echo "image: debootstrap failed" >&2
   exit 1
 fi
 rm -f "$rootfs.log"
-cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
-mount -t proc proc "$rootfs/proc"
-chroot "$rootfs" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive chroot "$rootfs" apt-get install -y -qq --no-install-recommends "${extra_packages[@]}" >/dev/null
-umount "$rootfs/proc"
-: > "$rootfs/etc/resolv.conf"
-
+apt_install "$rootfs" "${extra_packages[@]}"
 # The container's own machine-id is generated at boot; journald keeps logs in memory.
 : > "$rootfs/etc/machine-id"
-rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-
-tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image" >/dev/null
-podman tag "$image" localhost/quorum-etcd-host:latest
-echo "image: built $image"
+import_rootfs "$rootfs" "$image"
+rm -rf "$rootfs"
 build_podman_variant

@@ -75,9 +75,9 @@ made:
 import io
 import os
 import tarfile
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.quorum.etcd.plugins.module_utils.atomic_file import write_atomically
 from ansible_collections.quorum.etcd.plugins.module_utils.machine_lock import machine_lock
 
 LOCAL_REPOSITORY = 'localhost/quorum-etcd'
@@ -108,20 +108,6 @@ def release_tar(release_dir):
 
 def env_file_text(image):
     return '# The image the etcd unit starts (quorum.etcd.container_image).\nQUORUM_ETCD_IMAGE=%s\n' % image
-
-
-def write_atomically(path, text):
-    directory = os.path.dirname(path) or '.'
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix='.container.env.')
-    try:
-        with os.fdopen(handle, 'w') as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)
-        os.rename(temporary, path)
-    except Exception:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def ensure_image(module, engine, image, repository, release_dir):
@@ -171,7 +157,7 @@ def main():
     except (IOError, OSError):
         env_changed = True
     if env_changed and not module.check_mode:
-        write_atomically(p['env_file'], text)
+        write_atomically(p['env_file'], text.encode('utf-8'), os.getuid(), os.getgid(), 0o644)
     module.exit_json(changed=bool(made) or env_changed, image=image, made=made)
 
 

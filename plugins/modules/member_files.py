@@ -176,9 +176,9 @@ restart:
 import grp
 import os
 import pwd
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.quorum.etcd.plugins.module_utils.atomic_file import write_atomically
 from ansible_collections.quorum.etcd.plugins.module_utils.firewalld import Firewalld
 from ansible_collections.quorum.etcd.plugins.module_utils.machine_lock import machine_lock
 
@@ -329,21 +329,7 @@ def ensure_file(module, spec, changed, diffs, secret):
     if before == wanted:
         _set_owner_and_mode(path, uid, gid, mode)
         return True
-    directory = os.path.dirname(path)
-    handle, temp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path))
-    try:
-        # Owner and mode before the content: a key is never readable by anyone else.
-        os.fchown(handle, uid, gid)
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, 'wb') as out:
-            out.write(wanted)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+    write_atomically(path, wanted, uid, gid, mode)
     return True
 
 

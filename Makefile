@@ -5,7 +5,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 HOSTS ?= 3
 
-.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build ee bench-deploy bench-rolling bench-client bench-defrag
+.PHONY: help deps image mirror lab lab-down demo status test lint unit molecule build ee bench-deploy bench-templating bench-rolling bench-client bench-defrag
 
 help:
 	@echo "make demo        lab of $(HOSTS) hosts, deploy etcd, print the status table"
@@ -55,6 +55,9 @@ ee: build
 
 bench-deploy: image mirror
 	@$(ENV) python benchmarks/deploy.py
+
+bench-templating: image mirror
+	@$(ENV) python benchmarks/templating.py
 
 bench-rolling: image mirror
 	@$(ENV) python benchmarks/rolling.py

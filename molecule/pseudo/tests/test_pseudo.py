@@ -10,16 +10,15 @@ import json
 import os
 import shutil
 
-import testinfra
 import yaml
 
-from lab import INVENTORY, PlaybookRun
+from lab import INVENTORY, PlaybookRun, lab_host
 from writer import Writer
 
 INVENTORY_DIR = os.path.dirname(INVENTORY)  # molecule's inventory and the scenario's hosts file beside it
 with open(os.path.join(INVENTORY_DIR, "hosts")) as f:
     HOSTS_FILE = yaml.safe_load(f)
-MACHINE = {name: testinfra.get_host("podman://" + name) for name in ("pseudo-1", "pseudo-2")}
+MACHINE = {name: lab_host(name) for name in ("pseudo-1", "pseudo-2")}
 ADDRESS = {"pseudo-1": "10.213.17.11", "pseudo-2": "10.213.17.12"}
 PKI = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki")
 

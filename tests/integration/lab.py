@@ -46,7 +46,7 @@ AGENT_DIR = os.environ.get("ANSIBLE_LAB_AGENT_DIR") or os.path.join(
 
 def agent_run(container, argv):
     """(rc, stdout, stderr) of argv run by the container's agent, or None when no agent answers
-    (a host restarted, removed, or made without one)."""
+    (a host restarted, removed, or made without one); as the lab_podman connection's client."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(os.path.join(AGENT_DIR, container, "sock"))
@@ -58,7 +58,8 @@ def agent_run(container, argv):
         stream.flush()
         line = stream.readline()
         if not line:
-            return None
+            # The command may have run: running it again through podman exec could do it twice.
+            raise ConnectionError("the lab agent of %s closed the connection without an answer" % container)
         answer = json.loads(line)
         return answer["rc"], stream.read(answer["stdout"]), stream.read(answer["stderr"])
 

@@ -79,14 +79,28 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.x509.oid import ExtendedKeyUsageOID
+# cryptography is imported at the first check, not when the module loads: Ansible loads every filter
+# file of the collection in each task's worker that uses one of them, and the import costs ~50 ms there.
+x509 = serialization = ExtendedKeyUsageOID = is_ca = public_key_bytes = valid_times = None
 
-    from ansible_collections.quorum.etcd.plugins.plugin_utils.pki import is_ca, public_key_bytes, valid_times
-except ImportError:  # pragma: no cover - ansible-core requires cryptography
-    x509 = None
+
+def _import_cryptography():
+    """Bind the cryptography names this module uses; False when the library is missing."""
+    global x509, serialization, ExtendedKeyUsageOID, is_ca, public_key_bytes, valid_times
+    if x509 is None:
+        try:
+            from cryptography import x509 as _x509
+            from cryptography.hazmat.primitives import serialization as _serialization
+            from cryptography.x509.oid import ExtendedKeyUsageOID as _eku
+
+            from ansible_collections.quorum.etcd.plugins.plugin_utils import pki
+        except ImportError:  # pragma: no cover - ansible-core requires cryptography
+            return False
+        serialization, ExtendedKeyUsageOID = _serialization, _eku
+        is_ca, public_key_bytes, valid_times = pki.is_ca, pki.public_key_bytes, pki.valid_times
+        x509 = _x509
+    return True
+
 
 USAGES = {
     'server': [('serverAuth', 'SERVER_AUTH'), ('clientAuth', 'CLIENT_AUTH')],
@@ -168,7 +182,7 @@ def _dates_problem(cert, label, now):
 
 def tls_problems(cert_path, key=None, ca=None, addresses=None, usage='server', name='the certificate',
                  common_name=''):
-    if x509 is None:
+    if not _import_cryptography():
         raise AnsibleFilterError('tls_problems needs the Python cryptography library on the controller')
     if usage not in USAGES:
         raise AnsibleFilterError('tls_problems: usage must be server or client, not %r' % (usage,))

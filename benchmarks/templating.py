@@ -5,7 +5,7 @@ Prints the CPU time of each run, the share spent compiling templates, and the ta
 that cost most; asserts nothing.
 
     make bench-templating
-    source scripts/env.sh && python benchmarks/templating.py [--version X.Y.Z] [--top N]
+    source scripts/env.sh && python benchmarks/templating.py [--version X.Y.Z] [--top N] [--task NAME]
 
 ansible-core 2.19 compiles a template each time it renders one, in the worker process forked for
 each task and host, so a variable defined by a template costs a compilation in every task that
@@ -77,7 +77,7 @@ def deploy(version, hook_dir, compiles_dir):
     return wall, cpu, rows
 
 
-def print_run(label, wall, cpu, rows, top):
+def print_run(label, wall, cpu, rows, top, task=None):
     spent = sum(r[0] for r in rows)
     print("\n%s: %.1f s wall, %.1f s CPU on the controller; %d compilations took %.1f s (%.0f %% of the CPU)"
           % (label, wall, cpu, len(rows), spent, 100 * spent / cpu if cpu else 0))
@@ -89,12 +89,18 @@ def print_run(label, wall, cpu, rows, top):
         print("  the %d %s whose compilations cost most:" % (top, title))
         for what, took in seconds.most_common(top):
             print("    %5.2f s %5d x  %s" % (took, count[what], what[:110]))
+    if task:
+        count = collections.Counter(row[2] for row in rows if task in row[1])
+        print("  the templates compiled by tasks named like %r:" % task)
+        for what, times in count.most_common():
+            print("    %5d x  %s" % (times, what[:110]))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", default="3.5.1", help="etcd release to deploy (default 3.5.1)")
     parser.add_argument("--top", type=int, default=10, help="how many tasks and templates to list")
+    parser.add_argument("--task", help="also list every template compiled by the tasks whose name contains this")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="bench-templating-")
     with open(os.path.join(work, "sitecustomize.py"), "w") as f:
@@ -108,7 +114,7 @@ def main():
         run(["bash", "scripts/lab.sh", "down"])
         shutil.rmtree(work, ignore_errors=True)
     for label, wall, cpu, rows in results:
-        print_run(label + ", 3 hosts", wall, cpu, rows, args.top)
+        print_run(label + ", 3 hosts", wall, cpu, rows, args.top, args.task)
 
 
 if __name__ == "__main__":

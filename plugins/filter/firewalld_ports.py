@@ -57,26 +57,9 @@ _value:
   elements: str
 '''
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2 controllers are not supported
-    from urlparse import urlsplit
+from ansible_collections.quorum.etcd.plugins.plugin_utils.deferred import deferred
 
-from ansible.errors import AnsibleFilterError
-from ansible_collections.quorum.etcd.plugins.filter.metrics_targets import is_loopback
-
-
-def firewalld_ports(metrics_urls, mode, firewalld_active, client_port, peer_port, metrics_port):
-    if mode not in ('auto', 'always', 'never'):
-        raise AnsibleFilterError('etcd_firewalld %r: expected auto, always or never' % (mode,))
-    if mode == 'never' or (mode == 'auto' and not firewalld_active):
-        return []
-    ports = ['%s/tcp' % client_port, '%s/tcp' % peer_port]
-    if isinstance(metrics_urls, str):
-        metrics_urls = [metrics_urls]
-    if any(not is_loopback(urlsplit(url).hostname or '') for url in metrics_urls or []):
-        ports.append('%s/tcp' % metrics_port)
-    return ports
+firewalld_ports = deferred('firewalld_ports', 'firewalld_ports')
 
 
 class FilterModule(object):

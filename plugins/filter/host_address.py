@@ -39,7 +39,9 @@ _value:
   type: str
 '''
 
-from ansible_collections.quorum.etcd.plugins.plugin_utils.addresses import host_address
+from ansible_collections.quorum.etcd.plugins.plugin_utils.deferred import deferred
+
+host_address = deferred('addresses', 'host_address')
 
 
 class FilterModule(object):

@@ -61,25 +61,9 @@ _value:
       type: list
 '''
 
+from ansible_collections.quorum.etcd.plugins.plugin_utils.deferred import deferred
 
-def plan_in_play(plan, play_hosts):
-    running = set(play_hosts or [])
-    joiners = []
-    for host in plan.get('joiners') or []:
-        if host not in running:
-            break
-        joiners.append(host)
-    steady = [h for h in plan.get('steady') or [] if h in running]
-    urls = plan.get('client_urls') or {}
-    planned = (plan.get('joiners') or []) + (plan.get('leavers') or []) + (plan.get('steady') or [])
-    dropped = [h for h in planned if h not in running]
-    return {
-        'joiners': joiners,
-        'leavers': [] if dropped else list(plan.get('leavers') or []),
-        'anchor': steady[0] if steady else '',
-        'anchor_urls': [urls[h] for h in steady],
-        'dropped': dropped,
-    }
+plan_in_play = deferred('plan_in_play', 'plan_in_play')
 
 
 class FilterModule(object):

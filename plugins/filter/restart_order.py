@@ -41,10 +41,9 @@ _value:
   elements: str
 '''
 
+from ansible_collections.quorum.etcd.plugins.plugin_utils.deferred import deferred
 
-def restart_order(hosts, plan):
-    leader = (plan or {}).get('leader_host') or ''
-    return [h for h in hosts if h != leader] + [h for h in hosts if h == leader]
+restart_order = deferred('restart_order', 'restart_order')
 
 
 class FilterModule(object):

@@ -37,30 +37,9 @@ _value:
   type: dict
 '''
 
-# What the server role writes to bootstrap a member; an ETCD_DISCOVERY_* timeout of etcd_extra_config is not one.
-INITIAL_KEYS = ('ETCD_INITIAL_CLUSTER', 'ETCD_INITIAL_CLUSTER_STATE', 'ETCD_INITIAL_CLUSTER_TOKEN')
-DISCOVERY_KEYS = ('ETCD_DISCOVERY_ENDPOINTS', 'ETCD_DISCOVERY_TOKEN', 'ETCD_DISCOVERY_INSECURE_TRANSPORT',
-                  'ETCD_DISCOVERY_CACERT', 'ETCD_DISCOVERY_CERT', 'ETCD_DISCOVERY_KEY',
-                  'ETCD_DISCOVERY_SRV', 'ETCD_DISCOVERY_SRV_NAME')
-# Either says the member found its peers without an initial cluster: a discovery service or DNS SRV records.
-DISCOVERED_BY = ('ETCD_DISCOVERY_ENDPOINTS', 'ETCD_DISCOVERY_SRV')
+from ansible_collections.quorum.etcd.plugins.plugin_utils.deferred import deferred
 
-
-def discovery_kept(config):
-    """The discovery settings a member started with: none when it started with an initial cluster."""
-    config = config or {}
-    if 'ETCD_INITIAL_CLUSTER' in config or not any(k in config for k in DISCOVERED_BY):
-        return {}
-    return dict((k, config[k]) for k in DISCOVERY_KEYS if k in config)
-
-
-def started_with(config):
-    config = config or {}
-    if 'ETCD_INITIAL_CLUSTER' not in config and not any(k in config for k in DISCOVERED_BY):
-        return {}
-    kept = dict((k, config[k]) for k in INITIAL_KEYS if k in config)
-    kept.update(discovery_kept(config))
-    return kept
+started_with = deferred('started_with', 'started_with')
 
 
 class FilterModule(object):

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: upgrade_rule
 short_description: etcd's upgrade rules for the minor version of a target release
 description:
-  - Returns the entry of the rules table C(UPGRADE_RULES) (in C(plugins/filter/upgrade_problems.py), the one place the
+  - Returns the entry of the rules table C(UPGRADE_RULES) (in C(plugins/plugin_utils/upgrade_problems.py), the one place the
     rules are kept) for the minor version of a target release, or an empty mapping when the table has none or the
     target is not C(X.Y.Z).
   - The upgrade playbook asks it which checks a target needs before any member changes, for example whether
@@ -36,7 +36,9 @@ _value:
   type: dict
 """
 
-from ansible_collections.quorum.etcd.plugins.filter.upgrade_problems import upgrade_rule
+from ansible_collections.quorum.etcd.plugins.plugin_utils.deferred import deferred
+
+upgrade_rule = deferred('upgrade_problems', 'upgrade_rule')
 
 
 class FilterModule(object):

@@ -1,4 +1,4 @@
-"""The deploy's cluster plan (plugins/filter/cluster_plan.py) for the clusters the role meets:
+"""The deploy's cluster plan (plugins/plugin_utils/cluster_plan.py) for the clusters the role meets:
 fresh, converged, growing, shrinking, half-joined, with a dead member, and the problems
 that stop a run, all listed at once. The probe dicts have the shape quorum.etcd.cluster_info
 returns (tests/unit/plugins/modules/test_cluster_info.py runs it against real etcd)."""
@@ -7,7 +7,7 @@ import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from cluster_plan import cluster_plan  # noqa: E402
 from restart_order import restart_order  # noqa: E402
 from plan_in_play import plan_in_play  # noqa: E402

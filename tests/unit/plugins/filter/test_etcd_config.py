@@ -1,4 +1,4 @@
-"""What each etcd minor version accepts (plugins/filter/etcd_config.py): pure Python, one case per kind of rule.
+"""What each etcd minor version accepts (plugins/plugin_utils/etcd_config.py): pure Python, one case per kind of rule.
 The table itself was read off `etcd --help` of the lab's builds; test_the_table_matches_the_binaries checks it
 against those binaries' own flag lists."""
 import os
@@ -8,10 +8,10 @@ import subprocess
 import pytest
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.quorum.etcd.plugins.filter.etcd_config import (
+from ansible_collections.quorum.etcd.plugins.filter.etcd_config import FilterModule
+from ansible_collections.quorum.etcd.plugins.plugin_utils.etcd_config import (
     FEATURE_GATES,
     SETTINGS,
-    FilterModule,
     accepts,
     config_problems,
     feature_gate_config,
@@ -20,8 +20,14 @@ from ansible_collections.quorum.etcd.plugins.filter.etcd_config import (
 from conftest import VERSIONS
 
 
-def test_the_filters_are_registered():
-    assert FilterModule().filters() == {'config_problems': config_problems, 'feature_gate_config': feature_gate_config}
+def test_the_filters_are_registered_and_call_their_code():
+    registered = FilterModule().filters()
+    assert sorted(registered) == ['config_problems', 'feature_gate_config']
+    # The filter file holds the documentation; the code is imported at the first call (plugin_utils/deferred.py).
+    settings = {'ETCD_ENABLE_V2': 'true'}
+    assert registered['config_problems'](settings, '3.6.16') == config_problems(settings, '3.6.16') != []
+    gates = {'InitialCorruptCheck': True}
+    assert registered['feature_gate_config'](gates, '3.5.35') == feature_gate_config(gates, '3.5.35') != {}
 
 
 def test_settings_every_version_accepts_pass():

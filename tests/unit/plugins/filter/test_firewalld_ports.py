@@ -1,4 +1,4 @@
-"""The ports a member opens in firewalld (plugins/filter/firewalld_ports.py): client and peer,
+"""The ports a member opens in firewalld (plugins/plugin_utils/firewalld_ports.py): client and peer,
 the metrics port only for a listener off loopback, nothing where the firewall is left alone."""
 import pytest
 from ansible.errors import AnsibleFilterError

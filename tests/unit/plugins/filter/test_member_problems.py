@@ -1,10 +1,10 @@
-"""The member checks of the server role's preflight (plugins/filter/member_problems.py)."""
+"""The member checks of the server role's preflight (plugins/plugin_utils/member_problems.py)."""
 import os
 import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from member_problems import member_problems  # noqa: E402
 
 GOOD = dict(host='etcd1', group='etcd', in_group=True, address='10.0.0.1', ipv4_addresses=['10.0.0.1'],

@@ -1,11 +1,11 @@
-"""Prometheus targets of a cluster's members (plugins/filter/metrics_targets.py): the first listener
+"""Prometheus targets of a cluster's members (plugins/plugin_utils/metrics_targets.py): the first listener
 another host can reach, labelled with the cluster and member; every member that has none is named."""
 import os
 import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from metrics_targets import metrics_targets  # noqa: E402
 
 

@@ -1,11 +1,11 @@
-"""The migrate playbook's decision (plugins/filter/migrate_plan.py): the move, what the new
+"""The migrate playbook's decision (plugins/plugin_utils/migrate_plan.py): the move, what the new
 host starts with, a re-run that does nothing, and every refusal at once."""
 import os
 import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from migrate_plan import migrate_plan  # noqa: E402
 
 GROUP = ['etcd1', 'etcd2', 'etcd3']

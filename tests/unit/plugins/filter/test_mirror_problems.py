@@ -1,11 +1,11 @@
-"""The mirror role's settings checks (plugins/filter/mirror_problems.py): good settings pass,
+"""The mirror role's settings checks (plugins/plugin_utils/mirror_problems.py): good settings pass,
 every problem is listed at once, and no password's value is ever in a message."""
 import os
 import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from mirror_problems import mirror_problems  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""The recover_quorum decision (plugins/filter/recover_plan.py): force a new cluster only
+"""The recover_quorum decision (plugins/plugin_utils/recover_plan.py): force a new cluster only
 without a leader and without a majority running, from the member with the most data."""
 import json
 import os
@@ -6,7 +6,7 @@ import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from recover_plan import recover_plan  # noqa: E402
 
 GROUP = ['etcd1', 'etcd2', 'etcd3']

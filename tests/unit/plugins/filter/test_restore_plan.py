@@ -1,4 +1,4 @@
-"""The restore playbook's decisions (plugins/filter/restore_plan.py): every refusal at once
+"""The restore playbook's decisions (plugins/plugin_utils/restore_plan.py): every refusal at once
 before any member stops, and a re-run with the same snapshot that does nothing."""
 import base64
 import json
@@ -7,7 +7,7 @@ import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from restore_plan import restore_plan, restore_problems  # noqa: E402
 
 GROUP = ['etcd1', 'etcd2', 'etcd3']

@@ -1,11 +1,11 @@
-"""The rolling restart's plan (plugins/filter/rolling_plan.py): the play's hosts in inventory order,
+"""The rolling restart's plan (plugins/plugin_utils/rolling_plan.py): the play's hosts in inventory order,
 the leader's last; refused when the cluster's voters are not the group's hosts."""
 import os
 import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from rolling_plan import rolling_plan  # noqa: E402
 
 HOSTS = ['etcd-1', 'etcd-2', 'etcd-3']

@@ -1,7 +1,7 @@
 """The status table's sizes read as etcdctl's (go-humanize's Bytes, SI units)."""
 import pytest
 
-from ansible_collections.quorum.etcd.plugins.filter.status_table import _human_bytes
+from ansible_collections.quorum.etcd.plugins.plugin_utils.status_table import _human_bytes
 
 
 @pytest.mark.parametrize("size, shown", [

@@ -1,11 +1,11 @@
-"""The stages of a member between plain HTTP and TLS (plugins/filter/tls_stage.py): what each
+"""The stages of a member between plain HTTP and TLS (plugins/plugin_utils/tls_stage.py): what each
 run of quorum.etcd.enable_tls gives a member, and what other runs leave alone or refuse."""
 import os
 import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from tls_stage import deployed_stage, tls_stage  # noqa: E402
 
 ADDRESS = '10.0.0.1'

@@ -1,4 +1,4 @@
-"""The trust guard (plugins/filter/trust_problems.py): a member that holds data is never given
+"""The trust guard (plugins/plugin_utils/trust_problems.py): a member that holds data is never given
 a CA it does not trust; new hosts, the same CA and a bundle that keeps the old CA pass."""
 import datetime
 import os
@@ -11,7 +11,7 @@ from cryptography.x509.oid import NameOID
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from trust_problems import trust_problems  # noqa: E402
 from ansible_collections.quorum.etcd.plugins.module_utils.pem import file_fingerprints, short  # noqa: E402
 

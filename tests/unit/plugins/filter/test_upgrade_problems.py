@@ -3,9 +3,9 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.quorum.etcd.plugins.filter import upgrade_rule as upgrade_rule_plugin
-from ansible_collections.quorum.etcd.plugins.filter.upgrade_problems import (
+from ansible_collections.quorum.etcd.plugins.filter.upgrade_problems import FilterModule
+from ansible_collections.quorum.etcd.plugins.plugin_utils.upgrade_problems import (
     UPGRADE_RULES,
-    FilterModule,
     upgrade_problems,
     upgrade_rule,
 )
@@ -20,9 +20,15 @@ def only(problems):
     return problems[0]
 
 
-def test_the_filters_are_registered():
-    assert FilterModule().filters() == {'upgrade_problems': upgrade_problems}
-    assert upgrade_rule_plugin.FilterModule().filters() == {'upgrade_rule': upgrade_rule}
+def test_the_filters_are_registered_and_call_their_code():
+    registered = FilterModule().filters()
+    assert sorted(registered) == ['upgrade_problems']
+    # The filter files hold the documentation; the code is imported at the first call (plugin_utils/deferred.py).
+    versions = cluster('3.4.23', '3.4.23', '3.4.23')
+    assert registered['upgrade_problems'](versions, '3.6.16') == upgrade_problems(versions, '3.6.16') != []
+    rule = upgrade_rule_plugin.FilterModule().filters()
+    assert sorted(rule) == ['upgrade_rule']
+    assert rule['upgrade_rule']('3.6.16') == upgrade_rule('3.6.16') != {}
 
 
 @pytest.mark.parametrize('target', ['3.5', 'latest', '', 'v3.5.1', '3.5.1-rc.0', '3.5.1 ', '3.5.1\n', None])

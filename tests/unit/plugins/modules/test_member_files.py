@@ -6,7 +6,7 @@ import sys
 
 from conftest import REPO
 
-sys.path.insert(0, os.path.join(REPO, 'plugins', 'filter'))
+sys.path.insert(0, os.path.join(REPO, 'plugins', 'plugin_utils'))
 from member_files_pending import member_files_pending  # noqa: E402
 
 

@@ -2,10 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """etcd's downgrade rules, and the check of a planned downgrade against them.
 
-The downgrade playbook asks downgrade_problems() before it touches any host. etcd 3.6 and later
-downgrade one minor version back through their downgrade job (etcdctl downgrade enable), member
-by member; a run that stopped halfway finds some members on the target already and resumes.
-"""
+The code, with the reasoning behind it, is in plugins/plugin_utils/downgrade_problems.py."""
 
 from __future__ import annotations
 

@@ -2,13 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What each etcd minor version accepts in its configuration, as data.
 
-SETTINGS is the one place that says which ETCD_* settings a minor version added or removed, and
-what replaces a removed one; FEATURE_GATES maps 3.6's feature gates to the experimental settings
-3.5 had for the same thing. The server role renders feature gates for the version it deploys
-(feature_gate_config) and refuses, in preflight, an etcd_extra_config that the version would not
-accept (config_problems). The upgrade rules read the same table (plugins/plugin_utils/upgrade_problems.py).
-The table was read off `etcd --help` of 3.5.35, 3.6.16 and 3.7.3 and etcd's 3.6 and 3.7 guides.
-"""
+The code, with the reasoning behind it, is in plugins/plugin_utils/etcd_config.py."""
 
 from __future__ import annotations
 

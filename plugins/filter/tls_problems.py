@@ -2,9 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The checks of a certificate and its key before they are installed on a member.
 
-Runs on the controller, where the files are, with the cryptography library that
-ansible-core itself needs; the members need nothing but python3.
-"""
+The code, with the reasoning behind it, is in plugins/plugin_utils/tls_problems.py."""
 
 from __future__ import annotations
 

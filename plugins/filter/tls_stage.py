@@ -3,15 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where a member stands between plain HTTP and TLS, and which URLs this run gives it.
 
-A running cluster moves to TLS in three stages (quorum.etcd.enable_tls), each a rolling
-restart that keeps the quorum:
-  serve_both  clients are served http and https on the same port (etcd tells the two apart
-              by the first bytes); the member can dial peers over TLS, its own peer port
-              stays plain, so every member still reaches every other;
-  peers       each member's peer URL becomes https, changed through the API right before
-              the member's own restart (the others can dial it over TLS since serve_both);
-  close_http  the plain-HTTP client listener is closed, once the clients have moved.
-"""
+The code, with the reasoning behind it, is in plugins/plugin_utils/tls_stage.py."""
 
 from __future__ import absolute_import, division, print_function
 

@@ -2,10 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """etcd's upgrade rules as data, and the check of a planned upgrade against them.
 
-UPGRADE_RULES is the one place that says what etcd allows when a cluster moves to a new minor
-version. The upgrade playbook asks upgrade_problems() before it touches any host, and
-upgrade_rule() for the checks a target needs (the v2 store check of 3.6).
-"""
+The code, with the reasoning behind it, is in plugins/plugin_utils/upgrade_problems.py."""
 
 from __future__ import annotations
 

@@ -27,13 +27,22 @@ report() {
   printf '%s\n' "${timings[@]}"
   if [ "${#failed[@]}" -gt 0 ]; then
     echo "=== ${#failed[@]} stage(s) failed: ${failed[*]}"
+    # Last, where a CI page's tail shows it: why each failed scenario failed (its whole log printed above).
+    local why
+    for why in "$why_dir"/*; do
+      [ -f "$why" ] || continue
+      echo "=== why molecule $(basename "$why") failed:"
+      cat "$why"
+    done
   else
     echo "=== every stage passed"
   fi
 }
 # The stages run beside the unit tests leave their log, times and failures here.
 beside_dir=$(mktemp -d)
-trap 'report; rm -rf "$beside_dir"' EXIT
+# A failed scenario's telling lines (scripts/failure_digest.py), for the report.
+why_dir=$(mktemp -d)
+trap 'report; rm -rf "$beside_dir" "$why_dir"' EXIT
 
 # Nothing else can run without the tools.
 echo "=== deps"
@@ -82,8 +91,9 @@ slowest_first=(recover tls scale rolling upgrade pseudo container downgrade main
                mirror preflight migrate discovery dns_srv default)
 
 # One scenario and its stage time; a failed one may leave hosts behind, the next starts clean.
+# Molecule's frame is as wide as COLUMNS: wide enough, a log line is one line.
 run_scenario() {
-  stage "molecule $1" molecule test -s "$1"
+  COLUMNS=${COLUMNS:-200} stage "molecule $1" molecule test -s "$1"
   [ "$last_rc" -eq 0 ] || molecule destroy -s "$1" >/dev/null 2>&1 || true
 }
 
@@ -119,6 +129,7 @@ run_lane() {
   while s=$(flock "$dir/lock" bash -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$dir/queue") && [ -n "$s" ]; do
     echo "=== molecule $s: started in lane $lane"
     run_scenario "$s" > "$dir/log.$s" 2>&1
+    [ "$last_rc" -eq 0 ] || python3 scripts/failure_digest.py "$dir/log.$s" > "$why_dir/$s"
     flock "$dir/lock" bash -c 'cat "$1"; printf "%s\n" "$2"' _ "$dir/log.$s" "${timings[-1]}"
   done
   printf '%s\n' "${timings[@]}" > "$dir/timings.$lane"

@@ -47,10 +47,42 @@ def _link_collection():
 _link_collection()
 
 
+def _shard():
+    """(K, N) of QUORUM_TEST_SHARD=K/N, (0, 1) when the tests run in one process."""
+    shard = os.environ.get('QUORUM_TEST_SHARD')
+    return tuple(int(part) for part in shard.split('/')) if shard else (0, 1)
+
+
+def _own_ports():
+    """Loopback ports for this process's etcd members and servers, endlessly, each free when handed out.
+
+    Below the kernel's ephemeral range, which outgoing connections take from (a port the kernel picked
+    and freed may be another connection's by the time etcd binds it), and a share of its own for each
+    shard, which run side by side."""
+    with open('/proc/sys/net/ipv4/ip_local_port_range') as ephemeral:
+        top = int(ephemeral.read().split()[0])
+    index, count = _shard()
+    width = max(top - 10000, 1000) // count
+    low = 10000 + index * width
+    # Another start than the last run's, whose ports may linger in TIME_WAIT.
+    offset = os.getpid() % width
+    while True:
+        for step in range(width):
+            port = low + (offset + step) % width
+            with socket.socket() as sock:
+                try:
+                    sock.bind(('127.0.0.1', port))
+                except OSError:
+                    continue
+            yield port
+        offset = 0
+
+
+_PORTS = _own_ports()
+
+
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    return next(_PORTS)
 
 
 def dead_url():
@@ -65,10 +97,9 @@ def pytest_collection_modifyitems(config, items):
 
     scripts/unit_tests.sh runs the N shards side by side: one pytest process keeps one core busy
     starting Ansible and etcd, and the test machine has more."""
-    shard = os.environ.get('QUORUM_TEST_SHARD')
-    if not shard:
+    index, count = _shard()
+    if count == 1:
         return
-    index, count = (int(part) for part in shard.split('/'))
     config.hook.pytest_deselected(items=[item for position, item in enumerate(items) if position % count != index])
     items[:] = [item for position, item in enumerate(items) if position % count == index]
 

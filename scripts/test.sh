@@ -26,14 +26,15 @@ report() {
   echo "=== stage times (total ${SECONDS}s)"
   printf '%s\n' "${timings[@]}"
   if [ "${#failed[@]}" -gt 0 ]; then
-    echo "=== ${#failed[@]} stage(s) failed: ${failed[*]}"
-    # Last, where a CI page's tail shows it: why each failed scenario failed (its whole log printed above).
+    # Last, where a CI page's tail shows them: why each failed scenario failed (its whole log printed
+    # above), then the list of failed stages.
     local why
     for why in "$why_dir"/*; do
       [ -f "$why" ] || continue
       echo "=== why molecule $(basename "$why") failed:"
       cat "$why"
     done
+    echo "=== ${#failed[@]} stage(s) failed: ${failed[*]}"
   else
     echo "=== every stage passed"
   fi

@@ -91,11 +91,15 @@ join_beside() {
 slowest_first=(recover tls scale rolling upgrade pseudo container downgrade maintain backup_restore
                mirror preflight migrate discovery dns_srv default)
 
-# One scenario and its stage time; a failed one may leave hosts behind, the next starts clean.
-# Molecule's frame is as wide as COLUMNS: wide enough, a log line is one line.
+# One scenario into its log, and its stage time. A failed one may leave hosts behind (the next starts
+# clean) and leaves the lines that say why for the report. Molecule's frame is as wide as COLUMNS:
+# wide enough, a log line is one line.
 run_scenario() {
-  COLUMNS=${COLUMNS:-200} stage "molecule $1" molecule test -s "$1"
-  [ "$last_rc" -eq 0 ] || molecule destroy -s "$1" >/dev/null 2>&1 || true
+  local name=$1 log=$2
+  COLUMNS=${COLUMNS:-200} stage "molecule $name" molecule test -s "$name" > "$log" 2>&1
+  [ "$last_rc" -eq 0 ] && return 0
+  molecule destroy -s "$name" >/dev/null 2>&1 || true
+  python3 scripts/failure_digest.py "$log" > "$why_dir/$name"
 }
 
 # The lab scenario first, alone: it proves the lab the others run on. The others run in
@@ -104,7 +108,13 @@ run_scenario() {
 # answers (vmstat); two lanes fill it. Each scenario's log prints whole when it ends.
 run_scenarios() {
   local lanes=${QUORUM_TEST_LANES:-2} queue=() s lane
-  if [[ " $* " == *" lab "* ]]; then run_scenario lab; fi
+  if [[ " $* " == *" lab "* ]]; then
+    local log
+    log=$(mktemp)
+    run_scenario lab "$log"
+    cat "$log"
+    rm -f "$log"
+  fi
   for s in "${slowest_first[@]}"; do [[ " $* " != *" $s "* ]] || queue+=("$s"); done
   for s in "$@"; do [[ "$s" == lab || " ${queue[*]} " == *" $s "* ]] || queue+=("$s"); done
   [ ${#queue[@]} -gt 0 ] || return 0
@@ -129,8 +139,7 @@ run_lane() {
   timings=() failed=()
   while s=$(flock "$dir/lock" bash -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$dir/queue") && [ -n "$s" ]; do
     echo "=== molecule $s: started in lane $lane"
-    run_scenario "$s" > "$dir/log.$s" 2>&1
-    [ "$last_rc" -eq 0 ] || python3 scripts/failure_digest.py "$dir/log.$s" > "$why_dir/$s"
+    run_scenario "$s" "$dir/log.$s"
     flock "$dir/lock" bash -c 'cat "$1"; printf "%s\n" "$2"' _ "$dir/log.$s" "${timings[-1]}"
   done
   printf '%s\n' "${timings[@]}" > "$dir/timings.$lane"

@@ -6,6 +6,7 @@ Nothing of etcd is mocked. The etcd binaries come from the local release mirror 
 """
 import functools
 import http.server
+import itertools
 import json
 import os
 import shutil
@@ -66,16 +67,14 @@ def _own_ports():
     low = 10000 + index * width
     # Another start than the last run's, whose ports may linger in TIME_WAIT.
     offset = os.getpid() % width
-    while True:
-        for step in range(width):
-            port = low + (offset + step) % width
-            with socket.socket() as sock:
-                try:
-                    sock.bind(('127.0.0.1', port))
-                except OSError:
-                    continue
-            yield port
-        offset = 0
+    for step in itertools.count():
+        port = low + (offset + step) % width
+        with socket.socket() as sock:
+            try:
+                sock.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+        yield port
 
 
 _PORTS = _own_ports()
